@@ -1,0 +1,178 @@
+#!/bin/sh
+# Every check of the project, cheapest first.  Each check adds one result,
+# each selftest case in the guest adds one; the last line is
+# "N passed, N failed, N skipped".  Exits non-zero if anything failed.
+# Logs are kept in build/check/.
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+b="$top/build"
+tree="$b/linux"
+logs="$b/check"
+mkdir -p "$logs"
+: > "$logs/results.txt"
+passed=0 failed=0 skipped=0
+start=$(date +%s)
+
+result() {	# result pass|fail|skip NAME [LOG]
+	case "$1" in
+	pass) passed=$((passed + 1)); tag=PASS ;;
+	fail) failed=$((failed + 1)); tag=FAIL ;;
+	skip) skipped=$((skipped + 1)); tag=SKIP ;;
+	esac
+	echo "$tag $2" | tee -a "$logs/results.txt"
+	if [ "$1" = fail ] && [ -n "${3:-}" ] && [ -s "$3" ]; then
+		sed 's/^/    | /' "$3" | head -n 40
+	fi
+}
+
+stage() {
+	echo "== $* ($(($(date +%s) - start)) s)"
+}
+
+finish() {
+	echo "check took $(($(date +%s) - start)) s; results in $logs/results.txt"
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+stage "assemble the tree"
+if ! make -s -C "$top" tree > "$logs/tree.log" 2>&1; then
+	result fail "tree: patches apply to linux-source-6.12 with zero fuzz" "$logs/tree.log"
+	finish
+fi
+result pass "tree: patches apply to linux-source-6.12 with zero fuzz"
+
+if sh "$top/scripts/patches.sh" verify > "$logs/patches.log" 2>&1; then
+	result pass "tree: patches/ regenerates identically"
+else
+	result fail "tree: patches/ regenerates identically" "$logs/patches.log"
+fi
+
+stage "static checks"
+cd "$tree" || finish
+for p in $(cat "$top/patches/series"); do
+	if scripts/checkpatch.pl --strict --quiet --no-signoff "$top/patches/$p" \
+		> "$logs/checkpatch.log" 2>&1; then
+		result pass "checkpatch --strict: patches/$p"
+	else
+		result fail "checkpatch --strict: patches/$p" "$logs/checkpatch.log"
+	fi
+done
+new_files=$(grep -v -e '^Documentation/ABI/' -e '/Makefile$' -e '/config$' \
+	-e '/settings$' -e '/\.gitignore$' "$tree/.git/vas-overlay")
+for f in $new_files; do
+	if scripts/checkpatch.pl --strict --quiet -f "$f" > "$logs/checkpatch.log" 2>&1; then
+		result pass "checkpatch --strict: $f"
+	else
+		result fail "checkpatch --strict: $f" "$logs/checkpatch.log"
+	fi
+done
+kdoc_files=$(echo "$new_files" | grep -E '^(mm|include|fs|kernel)/.*\.[ch]$')
+if scripts/kernel-doc -none -Wall $kdoc_files > "$logs/kernel-doc.log" 2>&1 &&
+	[ ! -s "$logs/kernel-doc.log" ]; then
+	result pass "kernel-doc -Wall: $(echo $kdoc_files)"
+else
+	result fail "kernel-doc -Wall: $(echo $kdoc_files)" "$logs/kernel-doc.log"
+fi
+if perl scripts/get_abi.pl --dir "$top/Documentation/ABI" validate \
+	> "$logs/abi.log" 2>&1 && [ ! -s "$logs/abi.log" ]; then
+	result pass "get_abi.pl validate: Documentation/ABI"
+else
+	result fail "get_abi.pl validate: Documentation/ABI" "$logs/abi.log"
+fi
+
+stage "test kernel (lockdep, KASAN, DEBUG_VM)"
+if ! make -s -C "$top" kernel > "$logs/kernel.log" 2>&1; then
+	result fail "test kernel: config keeps every fragment option, builds" "$logs/kernel.log"
+	finish
+fi
+result pass "test kernel: config keeps every fragment option, builds"
+
+objs=$(echo "$new_files" | grep -E '^(mm|fs|kernel)/.*\.c$' | sed 's/\.c$/.o/')
+make -s CC="ccache gcc" O="$b/obj-debug" C=2 W=1 $objs > "$logs/sparse-w1.log" 2>&1
+if [ $? -eq 0 ] && ! grep -qE 'warning|error' "$logs/sparse-w1.log"; then
+	result pass "sparse and W=1: $(echo $objs)"
+else
+	result fail "sparse and W=1: $(echo $objs)" "$logs/sparse-w1.log"
+fi
+
+stage "userspace and initramfs"
+if ! make -s -C "$top" initramfs > "$logs/userspace.log" 2>&1; then
+	result fail "userspace: selftests and demo build static with -Werror" "$logs/userspace.log"
+	finish
+fi
+result pass "userspace: selftests and demo build static with -Werror"
+
+# count_ktap LOG LABEL: count the KTAP results of each test program.
+count_ktap() {
+	tr -d '\r' < "$1" | awk -v label="$2" '
+	/^VAS-BEGIN / { prog = $2; n = 0; plan = -1; bad = 0; next }
+	/^1\.\.[0-9]+$/ { plan = substr($0, 4) + 0; next }
+	/^(not )?ok [0-9]+ / {
+		n++
+		name = $0
+		sub(/^(not )?ok [0-9]+ /, "", name)
+		if ($0 ~ /# SKIP/) print "skip " label prog ": " name
+		else if ($0 ~ /^ok/) print "pass " label prog ": " name
+		else { print "fail " label prog ": " name; bad++ }
+		next
+	}
+	/^VAS-END / {
+		rc = substr($3, 4) + 0
+		if (plan >= 0 && n < plan)
+			print "fail " label prog ": " (plan - n) " of " plan " tests did not report (rc " rc ")"
+		else if (rc != 0 && rc != 4 && bad == 0)
+			print "fail " label prog ": exited with " rc
+	}'
+}
+
+# scan_console LOG: kernel splats fail the run even when every test passed.
+scan_console() {
+	grep -nE 'WARNING:|BUG:|Oops|Kernel panic|KASAN|UBSAN:|cut here|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|detected stall|blocked for more than|soft lockup|hung_task|Call Trace:|unreferenced object|Bad rss-counter|non-zero pgtables_bytes|general protection' "$1"
+}
+
+boot_check() {	# boot_check LABEL KERNEL [CMDLINE...]
+	label=$1 kernel=$2
+	shift 2
+	dir="$logs/$label"
+	if ! sh "$top/scripts/qemu.sh" check "$kernel" "$b/initramfs.cpio.gz" "$dir" "$@" \
+		> "$dir.qemu.log" 2>&1; then
+		tail -n 30 "$dir/console.log" > "$dir.tail.log" 2>/dev/null
+		result fail "$label: guest ran every test program to the end" "$dir.tail.log"
+	else
+		result pass "$label: guest ran every test program to the end"
+	fi
+}
+
+stage "guest: selftests on the test kernel"
+mkdir -p "$logs/debug-5level"
+boot_check debug-5level "$b/obj-debug/arch/x86/boot/bzImage"
+count_ktap "$logs/debug-5level/results.log" "" > "$logs/ktap.txt" 2>/dev/null
+while read -r kind name; do
+	result "$kind" "$name"
+done < "$logs/ktap.txt"
+if scan_console "$logs/debug-5level/console.log" > "$logs/splats.log"; then
+	result fail "debug-5level: guest console has no WARN/BUG/KASAN/lockdep/RCU/hung-task report" "$logs/splats.log"
+else
+	result pass "debug-5level: guest console has no WARN/BUG/KASAN/lockdep/RCU/hung-task report"
+fi
+
+stage "CONFIG_VAS=n"
+if ! make -s -C "$top" kernel-off > "$logs/kernel-off.log" 2>&1; then
+	result fail "CONFIG_VAS=n: kernel builds and links" "$logs/kernel-off.log"
+	finish
+fi
+result pass "CONFIG_VAS=n: kernel builds and links"
+mkdir -p "$logs/vas-off"
+boot_check vas-off "$b/obj-off/arch/x86/boot/bzImage"
+count_ktap "$logs/vas-off/results.log" "" > "$logs/ktap-off.txt" 2>/dev/null
+if [ -s "$logs/ktap-off.txt" ] && ! grep -qv '^skip ' "$logs/ktap-off.txt"; then
+	result pass "CONFIG_VAS=n: every selftest skips (syscalls give ENOSYS)"
+else
+	grep -v '^skip ' "$logs/ktap-off.txt" > "$logs/off-not-skipped.log"
+	result fail "CONFIG_VAS=n: every selftest skips (syscalls give ENOSYS)" "$logs/off-not-skipped.log"
+fi
+
+finish

@@ -1,0 +1,46 @@
+#!/bin/sh
+# mkconfig.sh TREE OBJ FRAGMENT...: tinyconfig plus the fragments, into
+# OBJ/.config.  Fails if the merged configuration lost any option a fragment
+# asks for (Kconfig drops options with unmet dependencies silently).  The
+# .config is only replaced when it changed, so that an unchanged
+# configuration never triggers a rebuild.
+set -eu
+
+tree=$(realpath "$1") obj=$(realpath -m "$2")
+shift 2
+mkdir -p "$obj"
+new=.config.new
+make -s -C "$tree" O="$obj" KCONFIG_CONFIG=$new tinyconfig >/dev/null
+cat "$@" >> "$obj/$new"
+make -s -C "$tree" O="$obj" KCONFIG_CONFIG=$new olddefconfig >/dev/null 2>&1
+
+bad=0
+for frag in "$@"; do
+	grep -E '^(CONFIG_|# CONFIG_.* is not set)' "$frag" | while read -r line; do
+		case "$line" in
+		"# CONFIG_"*)
+			sym=${line#\# }
+			sym=${sym%% *}
+			if grep -q "^$sym=" "$obj/$new"; then
+				echo "mkconfig: $frag: wants '$line', got '$(grep "^$sym=" "$obj/$new")'"
+			fi
+			;;
+		*)
+			if ! grep -qx "$line" "$obj/$new"; then
+				sym=${line%%=*}
+				echo "mkconfig: $frag: wants '$line', got '$(grep -E "^(# )?$sym[= ]" "$obj/$new" || echo unset)'"
+			fi
+			;;
+		esac
+	done
+done > "$obj/config-mismatch.txt"
+if [ -s "$obj/config-mismatch.txt" ]; then
+	cat "$obj/config-mismatch.txt" >&2
+	echo "mkconfig: the merged .config in $obj dropped options (see above)" >&2
+	exit 1
+fi
+if ! cmp -s "$obj/$new" "$obj/.config"; then
+	mv "$obj/$new" "$obj/.config"
+else
+	rm -f "$obj/$new"
+fi

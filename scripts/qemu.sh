@@ -1,0 +1,36 @@
+#!/bin/sh
+# qemu.sh MODE KERNEL INITRAMFS LOGDIR [CMDLINE...]: boot the guest under TCG
+# (2 vCPUs, -cpu max) in MODE (see guest/init).
+#   demo, bench, guest: console on stdout, also kept in LOGDIR/MODE-console.log;
+#                       exits with the status the guest reports.
+#   check:              console in LOGDIR/console.log, test output in
+#                       LOGDIR/results.log; exits 0 when the guest finished.
+#   shell:              interactive.
+set -eu
+
+mode=$1 kernel=$2 initrd=$3 logdir=$4
+shift 4
+mkdir -p "$logdir"
+limit=${VAS_QEMU_TIMEOUT:-1800}
+append="console=ttyS0 loglevel=4 panic=-1 oops=panic vasmode=$mode $*"
+set -- qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2G \
+	-kernel "$kernel" -initrd "$initrd" -no-reboot
+
+case "$mode" in
+shell)
+	exec "$@" -nographic -append "$append"
+	;;
+check)
+	rm -f "$logdir/console.log" "$logdir/results.log"
+	timeout "$limit" "$@" -display none -monitor none \
+		-serial "file:$logdir/console.log" -serial "file:$logdir/results.log" \
+		-append "$append" || :
+	grep -q '^VAS-DONE' "$logdir/results.log"
+	;;
+*)
+	log="$logdir/$mode-console.log"
+	timeout "$limit" "$@" -nographic -append "$append quiet" < /dev/null | tee "$log" || :
+	rc=$(sed -n "s/^VAS-$(echo "$mode" | tr a-z A-Z)-RC=\([0-9]*\).*/\1/p" "$log" | tail -n 1)
+	exit "${rc:-1}"
+	;;
+esac
