@@ -24,7 +24,8 @@ GUEST := $(B)/guest
 NPROC := $(shell nproc)
 KMAKE = $(MAKE) -s -C $(TREE) CC="ccache gcc" -j$(NPROC)
 
-DEBUG_FRAGMENTS := configs/base.config configs/debug.config
+DEBUG_FRAGMENTS := configs/base.config configs/debug.config \
+	tools/testing/selftests/vas/config
 OFF_FRAGMENTS := configs/base.config configs/vas-off.config
 
 .PHONY: all deps tree kernel kernel-off headers userspace initramfs run shell \

@@ -51,7 +51,7 @@ struct vas {
 	int id;
 	struct mm_struct *mm;
 	struct hlist_node name_node;
-	struct mutex lock;
+	struct mutex lock;	/* protects mode, uid and gid */
 	umode_t mode;
 	kuid_t uid;
 	kgid_t gid;

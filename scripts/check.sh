@@ -62,8 +62,15 @@ for p in $(cat "$top/patches/series"); do
 done
 new_files=$(grep -v -e '^Documentation/ABI/' -e '/Makefile$' -e '/config$' \
 	-e '/settings$' -e '/\.gitignore$' "$tree/.git/vas-overlay")
+# Debian's python3 (with ply and git, for spdxcheck.py) before any other.
+PATH=/usr/bin:$PATH
 for f in $new_files; do
-	if scripts/checkpatch.pl --strict --quiet -f "$f" > "$logs/checkpatch.log" 2>&1; then
+	# Userspace programs must test for ENOSYS: a kernel without CONFIG_VAS.
+	case "$f" in
+	tools/*|samples/*) ignore="--ignore ENOSYS" ;;
+	*) ignore="" ;;
+	esac
+	if scripts/checkpatch.pl --strict --quiet $ignore -f "$f" > "$logs/checkpatch.log" 2>&1; then
 		result pass "checkpatch --strict: $f"
 	else
 		result fail "checkpatch --strict: $f" "$logs/checkpatch.log"

@@ -14,25 +14,27 @@ make -s -C "$tree" O="$obj" KCONFIG_CONFIG=$new tinyconfig >/dev/null
 cat "$@" >> "$obj/$new"
 make -s -C "$tree" O="$obj" KCONFIG_CONFIG=$new olddefconfig >/dev/null 2>&1
 
-bad=0
-for frag in "$@"; do
-	grep -E '^(CONFIG_|# CONFIG_.* is not set)' "$frag" | while read -r line; do
-		case "$line" in
-		"# CONFIG_"*)
-			sym=${line#\# }
-			sym=${sym%% *}
-			if grep -q "^$sym=" "$obj/$new"; then
-				echo "mkconfig: $frag: wants '$line', got '$(grep "^$sym=" "$obj/$new")'"
-			fi
-			;;
-		*)
-			if ! grep -qx "$line" "$obj/$new"; then
-				sym=${line%%=*}
-				echo "mkconfig: $frag: wants '$line', got '$(grep -E "^(# )?$sym[= ]" "$obj/$new" || echo unset)'"
-			fi
-			;;
-		esac
-	done
+# What the fragments ask for: for each symbol, the last fragment that names
+# it wins, as in the merge above.
+cat "$@" | sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=.*/\1 &/p; s/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1 &/p' |
+	awk '{ sym = $1; sub(/^[^ ]* /, ""); want[sym] = $0 }
+	     END { for (s in want) print want[s] }' |
+while read -r line; do
+	case "$line" in
+	"# CONFIG_"*)
+		sym=${line#\# }
+		sym=${sym%% *}
+		if grep -q "^$sym=" "$obj/$new"; then
+			echo "mkconfig: wants '$line', got '$(grep "^$sym=" "$obj/$new")'"
+		fi
+		;;
+	*)
+		if ! grep -qx "$line" "$obj/$new"; then
+			sym=${line%%=*}
+			echo "mkconfig: wants '$line', got '$(grep -E "^(# )?$sym[= ]" "$obj/$new" || echo unset)'"
+		fi
+		;;
+	esac
 done > "$obj/config-mismatch.txt"
 if [ -s "$obj/config-mismatch.txt" ]; then
 	cat "$obj/config-mismatch.txt" >&2

@@ -13,8 +13,8 @@ shift 4
 mkdir -p "$logdir"
 limit=${VAS_QEMU_TIMEOUT:-1800}
 append="console=ttyS0 loglevel=4 panic=-1 oops=panic vasmode=$mode $*"
-set -- qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2G \
-	-kernel "$kernel" -initrd "$initrd" -no-reboot
+set -- qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2G -nic none \
+	-bios /usr/share/qemu/qboot.rom -kernel "$kernel" -initrd "$initrd" -no-reboot
 
 case "$mode" in
 shell)

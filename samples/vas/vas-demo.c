@@ -45,9 +45,9 @@ static long vas_setattr(int vid, const struct vas_attr *attr)
 	return syscall(__NR_vas_setattr, vid, attr);
 }
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Print one step and whether it did what the feature promises. */
-static void step(int ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 static void step(int ok, const char *fmt, ...)
 {
 	va_list ap;
@@ -67,7 +67,7 @@ static void show_sysfs(int vid)
 	unsigned int i;
 	FILE *f;
 
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
 		snprintf(path, sizeof(path), "/sys/kernel/vas/%d/%s", vid, files[i]);
 		f = fopen(path, "r");
 		if (!f || !fgets(line, sizeof(line), f)) {

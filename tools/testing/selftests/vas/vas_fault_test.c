@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VAS tests - allocation failures: vas_create() and vas_delete() with the
+ * n-th fault injection point of the call failing, for n = 1, 2, ... until
+ * the call no longer reaches the n-th point.  A failed create must leave no
+ * trace, a create that succeeds must give a complete VAS, and a delete must
+ * always succeed.
+ *
+ * Needs CONFIG_FAULT_INJECTION (for /proc/<pid>/task/<tid>/fail-nth) with
+ * CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC and CONFIG_FAULT_INJECTION_DEBUG_FS
+ * (by default failslab ignores sleeping allocations and fail_page_alloc
+ * ignores order-0 pages); skips otherwise.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/vas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vas_util.h"
+
+#define DEBUGFS "/sys/kernel/debug"
+#define MAX_FAULT_POINTS 2000
+
+/*
+ * Settings that make every allocation injectable, without log noise (a
+ * verbose fault attribute prints a stack trace for each injected fault).
+ * The failslab ones are required, the others are set if they exist.
+ */
+static const struct {
+	const char *path;
+	const char *value;
+	bool required;
+} knobs[] = {
+	{ DEBUGFS "/failslab/verbose", "0", true },
+	{ DEBUGFS "/failslab/ignore-gfp-wait", "N", true },
+	{ DEBUGFS "/fail_page_alloc/verbose", "0", false },
+	{ DEBUGFS "/fail_page_alloc/ignore-gfp-wait", "N", false },
+	{ DEBUGFS "/fail_page_alloc/min-order", "0", false },
+	{ DEBUGFS "/fail_usercopy/verbose", "0", false },
+};
+
+#define NR_KNOBS ARRAY_SIZE(knobs)
+
+struct knob_state {
+	bool mounted;		/* debugfs mounted by the setup */
+	bool saved[NR_KNOBS];
+	char old[NR_KNOBS][32];
+};
+
+FIXTURE(fault) {
+	char name[64];
+	int fail_nth;		/* fd of this thread's fail-nth file */
+	struct knob_state knobs;
+	__u32 user, group;
+	int count;
+};
+
+static int read_text(const char *path, char *buf, size_t size)
+{
+	ssize_t len;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, size - 1);
+	close(fd);
+	if (len < 0)
+		return -1;
+	buf[len] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int write_text(const char *path, const char *text)
+{
+	ssize_t len = strlen(text);
+	int fd, ret;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = write(fd, text, len) == len ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+/* Returns false if a required knob cannot be set. */
+static bool set_knobs(struct knob_state *ks)
+{
+	struct stat st;
+	size_t i;
+
+	if (stat(DEBUGFS "/failslab", &st) &&
+	    !mount("debugfs", DEBUGFS, "debugfs", 0, NULL))
+		ks->mounted = true;
+	for (i = 0; i < NR_KNOBS; i++) {
+		if (read_text(knobs[i].path, ks->old[i], sizeof(ks->old[i])) ||
+		    write_text(knobs[i].path, knobs[i].value)) {
+			if (knobs[i].required)
+				return false;
+			continue;
+		}
+		ks->saved[i] = true;
+	}
+	return true;
+}
+
+static int restore_knobs(struct knob_state *ks)
+{
+	int i, ret = 0;
+
+	for (i = NR_KNOBS - 1; i >= 0; i--) {
+		if (ks->saved[i] && write_text(knobs[i].path, ks->old[i]))
+			ret = -1;
+		ks->saved[i] = false;
+	}
+	if (ks->mounted)
+		umount(DEBUGFS);
+	ks->mounted = false;
+	return ret;
+}
+
+FIXTURE_SETUP(fault)
+{
+	char path[64];
+
+	self->fail_nth = -1;
+	if (!vas_supported())
+		SKIP(return, VAS_SKIP_REASON);
+	if (geteuid())
+		SKIP(return, "needs root");
+
+	snprintf(self->name, sizeof(self->name), "vas_fault.%d", getpid());
+	self->user = setfsuid(-1);
+	self->group = setfsgid(-1);
+	self->count = vas_sysfs_count();
+	ASSERT_LE(0, self->count);
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/fail-nth", gettid());
+	self->fail_nth = open(path, O_RDWR | O_CLOEXEC);
+	if (self->fail_nth < 0)
+		SKIP(return, "no %s (CONFIG_FAULT_INJECTION)", path);
+
+	/* The teardown does not run after a skip in the setup. */
+	if (!set_knobs(&self->knobs)) {
+		restore_knobs(&self->knobs);
+		close(self->fail_nth);
+		SKIP(return, "cannot configure " DEBUGFS "/failslab");
+	}
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+	if (self->fail_nth >= 0) {
+		EXPECT_EQ(1, pwrite(self->fail_nth, "0", 1, 0));
+		close(self->fail_nth);
+	}
+	EXPECT_EQ(0, restore_knobs(&self->knobs));
+	vas_cleanup_name(self->name);
+}
+
+/* Arms the n-th fault injection point of the next system call. */
+static void arm(struct __test_metadata *const _metadata, int fail_nth, int n)
+{
+	char buf[16];
+	int len;
+
+	len = snprintf(buf, sizeof(buf), "%d", n);
+	ASSERT_EQ(len, pwrite(fail_nth, buf, len, 0));
+}
+
+/* Disarms fail-nth; returns whether the armed fault was injected. */
+static bool injected(struct __test_metadata *const _metadata, int fail_nth)
+{
+	char buf[16] = "";
+	bool ret;
+
+	ASSERT_LT(0, pread(fail_nth, buf, sizeof(buf) - 1, 0));
+	ret = atoi(buf) == 0;
+	ASSERT_EQ(1, pwrite(fail_nth, "0", 1, 0));
+	return ret;
+}
+
+TEST_F_TIMEOUT(fault, create, 300)
+{
+	int n, vid, err, failures = 0;
+	bool hit;
+
+	for (n = 1; n <= MAX_FAULT_POINTS; n++) {
+		arm(_metadata, self->fail_nth, n);
+		vid = vas_create(self->name, 0640);
+		err = errno;
+		hit = injected(_metadata, self->fail_nth);
+
+		if (vid < 0) {
+			/* Only allocations and user copies can fail. */
+			EXPECT_TRUE(err == ENOMEM || err == EFAULT)
+			{
+				TH_LOG("fault %d: vas_create: %s", n,
+				       strerror(err));
+			}
+			EXPECT_TRUE(hit)
+			{
+				TH_LOG("fault %d: failed without injection", n);
+			}
+			failures++;
+			/* Nothing is left behind. */
+			vas_check_gone(_metadata, 0, self->name);
+			EXPECT_EQ(self->count, vas_sysfs_count())
+			{
+				TH_LOG("fault %d: sysfs entries", n);
+			}
+		} else {
+			/* A success is complete. */
+			ASSERT_LE(1, vid);
+			EXPECT_EQ(vid, vas_find(self->name));
+			vas_check_attr(_metadata, vid, 0640, self->user,
+				       self->group);
+			vas_check_sysfs(_metadata, vid, self->name, 0640,
+					self->user, self->group);
+			EXPECT_EQ(self->count + 1, vas_sysfs_count());
+			ASSERT_EQ(0, vas_delete(vid));
+			vas_check_gone(_metadata, vid, self->name);
+		}
+		if (_metadata->exit_code == KSFT_FAIL || !hit)
+			break;
+	}
+	TH_LOG("%d fault points, %d made vas_create() fail", n - 1,
+	       failures);
+	if (n == 1 && !hit)
+		SKIP(return, "no fault injected (see the comment at the top)");
+	EXPECT_GT(MAX_FAULT_POINTS, n);
+}
+
+TEST_F_TIMEOUT(fault, delete, 300)
+{
+	int n, vid, ret, err;
+	bool hit;
+
+	for (n = 1; n <= MAX_FAULT_POINTS; n++) {
+		vid = vas_create(self->name, 0640);
+		ASSERT_LE(1, vid);
+		arm(_metadata, self->fail_nth, n);
+		ret = vas_delete(vid);
+		err = errno;
+		hit = injected(_metadata, self->fail_nth);
+
+		EXPECT_EQ(0, ret)
+		{
+			TH_LOG("fault %d: vas_delete: %s", n, strerror(err));
+		}
+		if (ret) {
+			vas_cleanup_name(self->name);
+			break;
+		}
+		vas_check_gone(_metadata, vid, self->name);
+		EXPECT_EQ(self->count, vas_sysfs_count());
+		if (_metadata->exit_code == KSFT_FAIL || !hit)
+			break;
+	}
+	TH_LOG("%d fault points in vas_delete()", n - 1);
+	EXPECT_GT(MAX_FAULT_POINTS, n);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VAS tests - memory leaks: creating and deleting VASes, and failing to
+ * create them, gives all the memory back.
+ *
+ * Each VAS owns an mm (at least an mm_struct and a page-table page), so
+ * leaking 10000 of them costs 40 MiB or more.  The measurement has to cope
+ * with KASAN, whose quarantine keeps freed slab objects (up to 1/32 of RAM)
+ * before it really frees them: the test warms up until the slab stops
+ * growing, which is when the quarantine recycles as much as it takes in,
+ * then measures another round of cycles.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/vas.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <unistd.h>
+
+#include "vas_util.h"
+
+#define CHUNK 2000		/* cycles between two slab readings */
+#define WARMUP_MIN 10000	/* cycles */
+#define WARMUP_MAX 40000	/* cycles */
+#define WARMUP_SECONDS 60	/* no more warm-up chunks after that */
+#define MEASURED 10000		/* cycles */
+
+/* The slab is stable when a chunk grows it by less than this. */
+#define STABLE_SLAB_KB 512
+/* Allowed growth over MEASURED cycles; a leak would cost 40 MiB or more. */
+#define MAX_SLAB_GROWTH_KB (4 * 1024)
+#define MAX_MEMFREE_DROP_KB (8 * 1024)
+
+struct meminfo {
+	long mem_total;		/* KiB */
+	long mem_free;		/* KiB */
+	long slab;		/* KiB */
+	long sunreclaim;	/* KiB */
+	long percpu;		/* KiB */
+};
+
+static int read_meminfo(struct meminfo *mi)
+{
+	const struct {
+		const char *key;
+		long *value;
+	} fields[] = {
+		{ "MemFree:", &mi->mem_free },
+		{ "Slab:", &mi->slab },
+		{ "MemTotal:", &mi->mem_total },
+		{ "SUnreclaim:", &mi->sunreclaim },
+		{ "Percpu:", &mi->percpu },
+	};
+	char line[128];
+	size_t i, len;
+	int found = 0;
+	FILE *f;
+
+	memset(mi, 0, sizeof(*mi));
+	f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		for (i = 0; i < ARRAY_SIZE(fields); i++) {
+			len = strlen(fields[i].key);
+			if (!strncmp(line, fields[i].key, len)) {
+				*fields[i].value = strtol(line + len, NULL, 10);
+				found |= 1 << i;
+			}
+		}
+	}
+	fclose(f);
+	/* MemFree, Slab and MemTotal are needed, the rest is information. */
+	return (found & 7) == 7 ? 0 : -1;
+}
+
+struct names {
+	char name[64];		/* never exists between two cycles */
+	char existing[64];	/* exists during failed_calls */
+	int existing_vid;
+};
+
+FIXTURE(leak) {
+	struct names names;
+	int count;
+};
+
+FIXTURE_SETUP(leak)
+{
+	if (!vas_supported())
+		SKIP(return, VAS_SKIP_REASON);
+	snprintf(self->names.name, sizeof(self->names.name), "vas_leak.%d",
+		 getpid());
+	snprintf(self->names.existing, sizeof(self->names.existing),
+		 "vas_leak.%d.existing", getpid());
+	self->names.existing_vid = 0;
+	self->count = vas_sysfs_count();
+	ASSERT_LE(0, self->count);
+}
+
+FIXTURE_TEARDOWN(leak)
+{
+	vas_cleanup_name(self->names.name);
+	vas_cleanup_name(self->names.existing);
+}
+
+/* One cycle: returns 0, or -1 after logging what went wrong. */
+typedef int (*cycle_fn)(struct __test_metadata *const _metadata,
+			const struct names *names);
+
+static int create_delete(struct __test_metadata *const _metadata,
+			 const struct names *names)
+{
+	int vid;
+
+	vid = vas_create(names->name, 0600);
+	if (vid < 1) {
+		TH_LOG("vas_create: %s", strerror(errno));
+		return -1;
+	}
+	if (vas_delete(vid)) {
+		TH_LOG("vas_delete(%d): %s", vid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int failed_calls(struct __test_metadata *const _metadata,
+			const struct names *names)
+{
+	struct vas_attr attr = {
+		.mode = 0777,
+		.user = VAS_ATTR_UNCHANGED,
+		.group = VAS_ATTR_UNCHANGED,
+	};
+
+	if (vas_create(names->existing, 0600) != -1 || errno != EEXIST) {
+		TH_LOG("vas_create of an existing name: %s", strerror(errno));
+		return -1;
+	}
+	if (vas_create(names->name, 0777) != -1 || errno != EINVAL) {
+		TH_LOG("vas_create with mode 0777: %s", strerror(errno));
+		return -1;
+	}
+	if (vas_find(names->name) != -1 || errno != ENOENT) {
+		TH_LOG("vas_find of a missing name: %s", strerror(errno));
+		return -1;
+	}
+	if (vas_setattr(names->existing_vid, &attr) != -1 || errno != EINVAL) {
+		TH_LOG("vas_setattr with mode 0777: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void run_cycles(struct __test_metadata *const _metadata,
+		       const struct names *names, cycle_fn cycle, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, cycle(_metadata, names));
+}
+
+/* Lets RCU callbacks and deferred work run, then reads /proc/meminfo. */
+static void settle_and_read(struct __test_metadata *const _metadata,
+			    unsigned int usecs, struct meminfo *mi)
+{
+	usleep(usecs);
+	ASSERT_EQ(0, read_meminfo(mi));
+}
+
+static void check_no_leak(struct __test_metadata *const _metadata,
+			  const struct names *names, cycle_fn cycle)
+{
+	struct meminfo first, prev, before, after;
+	double start = vas_now();
+	long quarantine_max;
+	int warmup = 0;
+
+	settle_and_read(_metadata, 0, &first);
+	/* The most the KASAN quarantine can take, with some slack. */
+	quarantine_max = first.mem_total / 32 + 32 * 1024;
+	prev = first;
+	for (;;) {
+		run_cycles(_metadata, names, cycle, CHUNK);
+		warmup += CHUNK;
+		settle_and_read(_metadata, 200000, &before);
+		if (warmup >= WARMUP_MIN &&
+		    before.slab - prev.slab < STABLE_SLAB_KB)
+			break;
+		if (warmup >= WARMUP_MAX ||
+		    vas_now() - start > WARMUP_SECONDS)
+			break;
+		/* Clearly leaking: measure now rather than run out of memory. */
+		if (first.mem_free - before.mem_free > quarantine_max)
+			break;
+		prev = before;
+	}
+	settle_and_read(_metadata, 2000000, &before);
+
+	run_cycles(_metadata, names, cycle, MEASURED);
+	settle_and_read(_metadata, 2000000, &after);
+
+	TH_LOG("%d warm-up cycles in %.1f s", warmup, vas_now() - start);
+	TH_LOG("over %d cycles: Slab %+ld kB (SUnreclaim %+ld kB), MemFree %+ld kB, Percpu %+ld kB",
+	       MEASURED, after.slab - before.slab,
+	       after.sunreclaim - before.sunreclaim,
+	       after.mem_free - before.mem_free, after.percpu - before.percpu);
+	EXPECT_GT(MAX_SLAB_GROWTH_KB, after.slab - before.slab);
+	EXPECT_GT(MAX_MEMFREE_DROP_KB, before.mem_free - after.mem_free);
+}
+
+TEST_F_TIMEOUT(leak, create_delete, 300)
+{
+	check_no_leak(_metadata, &self->names, create_delete);
+	vas_check_gone(_metadata, 0, self->names.name);
+	EXPECT_EQ(self->count, vas_sysfs_count());
+}
+
+TEST_F_TIMEOUT(leak, failed_calls, 300)
+{
+	struct names *names = &self->names;
+
+	names->existing_vid = vas_create(names->existing, 0640);
+	ASSERT_LE(1, names->existing_vid);
+
+	check_no_leak(_metadata, names, failed_calls);
+
+	vas_check_attr(_metadata, names->existing_vid, 0640, setfsuid(-1),
+		       setfsgid(-1));
+	vas_check_gone(_metadata, 0, names->name);
+	EXPECT_EQ(self->count + 1, vas_sysfs_count());
+	EXPECT_EQ(0, vas_delete(names->existing_vid));
+	EXPECT_EQ(self->count, vas_sysfs_count());
+}
+
+TEST_HARNESS_MAIN

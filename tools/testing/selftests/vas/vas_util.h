@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * VAS selftest helpers: system call wrappers and sysfs accessors.
+ *
+ * Build against the exported uapi headers (make headers), which provide
+ * <linux/vas.h> and the __NR_vas_* numbers in <asm/unistd.h>.
+ */
+#ifndef __SELFTESTS_VAS_UTIL_H
+#define __SELFTESTS_VAS_UTIL_H
+
+#include <asm/unistd.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/vas.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+
+#define VAS_SYSFS_DIR "/sys/kernel/vas"
+
+/* Longest sysfs path used here: directory, vid, attribute name. */
+#define VAS_PATH_MAX 128
+
+static inline int vas_create(const char *name, unsigned int mode)
+{
+	return syscall(__NR_vas_create, name, mode);
+}
+
+static inline int vas_delete(int vid)
+{
+	return syscall(__NR_vas_delete, vid);
+}
+
+static inline int vas_find(const char *name)
+{
+	return syscall(__NR_vas_find, name);
+}
+
+static inline int vas_getattr(int vid, struct vas_attr *attr)
+{
+	return syscall(__NR_vas_getattr, vid, attr);
+}
+
+static inline int vas_setattr(int vid, const struct vas_attr *attr)
+{
+	return syscall(__NR_vas_setattr, vid, attr);
+}
+
+/*
+ * Without CONFIG_VAS every VAS system call fails with ENOSYS.  Looking up a
+ * name that cannot exist does not change anything on a kernel with VAS.
+ */
+static inline bool vas_supported(void)
+{
+	return vas_find("vas_selftest.probe.does-not-exist") >= 0 ||
+	       errno != ENOSYS;
+}
+
+#define VAS_SKIP_REASON "VAS system calls not available (ENOSYS)"
+
+static inline double vas_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Reads the whole sysfs attribute @file of VAS @vid into @buf (NUL
+ * terminated).  Returns the number of bytes read, or -1 with errno set.
+ */
+static inline ssize_t vas_sysfs_read(int vid, const char *file, char *buf,
+				     size_t size)
+{
+	char path[VAS_PATH_MAX];
+	size_t len = 0;
+	ssize_t ret;
+	int fd, err;
+
+	snprintf(path, sizeof(path), VAS_SYSFS_DIR "/%d/%s", vid, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (len < size - 1) {
+		ret = read(fd, buf + len, size - 1 - len);
+		if (ret < 0) {
+			err = errno;
+			close(fd);
+			errno = err;
+			return -1;
+		}
+		if (!ret)
+			break;
+		len += ret;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return len;
+}
+
+/* Whether /sys/kernel/vas/<vid> exists. */
+static inline bool vas_sysfs_exists(int vid)
+{
+	char path[VAS_PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), VAS_SYSFS_DIR "/%d", vid);
+	return !stat(path, &st);
+}
+
+/* Number of VAS directories in /sys/kernel/vas, or -1 on error. */
+static inline int vas_sysfs_count(void)
+{
+	struct dirent *de;
+	int count = 0;
+	DIR *dir;
+
+	dir = opendir(VAS_SYSFS_DIR);
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			count++;
+	}
+	closedir(dir);
+	return count;
+}
+
+/*
+ * Returns the vid of the /sys/kernel/vas entry whose name file holds @name,
+ * 0 if there is none, or -1 if the directory cannot be read.
+ */
+static inline int vas_sysfs_lookup(const char *name)
+{
+	char buf[VAS_NAME_MAX + 16];
+	size_t len = strlen(name);
+	struct dirent *de;
+	int vid, found = 0;
+	DIR *dir;
+
+	dir = opendir(VAS_SYSFS_DIR);
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir))) {
+		vid = atoi(de->d_name);
+		if (vid <= 0)
+			continue;
+		if (vas_sysfs_read(vid, "name", buf, sizeof(buf)) !=
+		    (ssize_t)len + 1)
+			continue;
+		if (!strncmp(buf, name, len) && buf[len] == '\n') {
+			found = vid;
+			break;
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
+/* Deletes the VAS called @name if it exists; for cleanup paths. */
+static inline void vas_cleanup_name(const char *name)
+{
+	int vid = vas_find(name);
+
+	if (vid > 0)
+		vas_delete(vid);
+}
+
+/* Checks that vas_getattr() reports the given attributes for @vid. */
+static inline void vas_check_attr(struct __test_metadata *const _metadata,
+				  int vid, __u32 mode, __u32 user, __u32 group)
+{
+	struct vas_attr attr;
+
+	memset(&attr, 0xa5, sizeof(attr));
+	ASSERT_EQ(0, vas_getattr(vid, &attr))
+	{
+		TH_LOG("vas_getattr(%d): %s", vid, strerror(errno));
+	}
+	EXPECT_EQ(mode, attr.mode)
+	{
+		TH_LOG("vid %d: mode %04o, expected %04o", vid, attr.mode,
+		       mode);
+	}
+	EXPECT_EQ(user, attr.user)
+	{
+		TH_LOG("vid %d: user", vid);
+	}
+	EXPECT_EQ(group, attr.group)
+	{
+		TH_LOG("vid %d: group", vid);
+	}
+}
+
+/* Copies @src to @dst with newlines and other control bytes escaped. */
+static inline void vas_escape(char *dst, size_t size, const char *src)
+{
+	size_t len = 0;
+
+	for (; *src && len + 5 < size; src++) {
+		if (*src == '\n')
+			len += snprintf(dst + len, size - len, "\\n");
+		else if ((unsigned char)*src < 0x20 || *src == 0x7f)
+			len += snprintf(dst + len, size - len, "\\x%02x",
+					(unsigned char)*src);
+		else
+			dst[len++] = *src;
+	}
+	dst[len] = '\0';
+}
+
+/* Checks the exact contents of the sysfs attribute @file of @vid. */
+static inline void
+vas_check_sysfs_file(struct __test_metadata *const _metadata, int vid,
+		     const char *file, const char *expected)
+{
+	char buf[2 * VAS_NAME_MAX];
+	char seen_esc[4 * sizeof(buf)], expected_esc[4 * sizeof(buf)];
+	ssize_t len;
+
+	len = vas_sysfs_read(vid, file, buf, sizeof(buf));
+	ASSERT_LE(0, len)
+	{
+		TH_LOG("reading " VAS_SYSFS_DIR "/%d/%s: %s", vid, file,
+		       strerror(errno));
+	}
+	vas_escape(seen_esc, sizeof(seen_esc), buf);
+	vas_escape(expected_esc, sizeof(expected_esc), expected);
+	EXPECT_STREQ(expected_esc, seen_esc)
+	{
+		TH_LOG("in " VAS_SYSFS_DIR "/%d/%s", vid, file);
+	}
+	/* No NUL bytes or anything else after the expected text. */
+	if (!strcmp(expected, buf)) {
+		EXPECT_EQ((ssize_t)strlen(expected), len)
+		{
+			TH_LOG("size of " VAS_SYSFS_DIR "/%d/%s", vid, file);
+		}
+	}
+}
+
+/* Checks all sysfs attributes of @vid. */
+static inline void vas_check_sysfs(struct __test_metadata *const _metadata,
+				   int vid, const char *name, __u32 mode,
+				   __u32 user, __u32 group)
+{
+	char expected[VAS_NAME_MAX + 2];
+
+	snprintf(expected, sizeof(expected), "%s\n", name);
+	vas_check_sysfs_file(_metadata, vid, "name", expected);
+	snprintf(expected, sizeof(expected), "%04o\n", mode);
+	vas_check_sysfs_file(_metadata, vid, "mode", expected);
+	snprintf(expected, sizeof(expected), "%u\n", user);
+	vas_check_sysfs_file(_metadata, vid, "user", expected);
+	snprintf(expected, sizeof(expected), "%u\n", group);
+	vas_check_sysfs_file(_metadata, vid, "group", expected);
+}
+
+/* Checks that neither the system calls nor sysfs know @vid or @name. */
+static inline void vas_check_gone(struct __test_metadata *const _metadata,
+				  int vid, const char *name)
+{
+	struct vas_attr attr;
+
+	if (name) {
+		EXPECT_EQ(-1, vas_find(name));
+		EXPECT_EQ(ENOENT, errno);
+		EXPECT_EQ(0, vas_sysfs_lookup(name));
+	}
+	if (vid > 0) {
+		EXPECT_EQ(-1, vas_getattr(vid, &attr));
+		EXPECT_EQ(ENOENT, errno);
+		EXPECT_FALSE(vas_sysfs_exists(vid));
+	}
+}
+
+#endif /* __SELFTESTS_VAS_UTIL_H */
