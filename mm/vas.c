@@ -12,7 +12,8 @@
  * vas_ids (id -> VAS, an allocating xarray handing out ids cyclically from 1
  * so that a deleted id is not soon reused) and vas_names (a hash of names).
  * A VAS is in both tables or in neither.  Its reference count is the one of
- * its kobject: the tables hold one reference, open sysfs files hold others.
+ * its kobject; the tables hold the reference that vas_delete() drops.
+ * kobject_del() waits for sysfs readers, so they need no reference.
  *
  * Lock order: vas_mutex, then vas->lock.
  *
@@ -22,6 +23,7 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/err.h>
+#include <linux/fs.h>
 #include <linux/hashtable.h>
 #include <linux/kobject.h>
 #include <linux/mutex.h>
@@ -132,6 +134,7 @@ static void vas_release(struct kobject *kobj)
 	struct vas *vas = to_vas(kobj);
 
 	mmput(vas->mm);
+	mutex_destroy(&vas->lock);
 	kfree(vas);
 }
 
@@ -142,21 +145,26 @@ static const struct kobj_type vas_ktype = {
 };
 
 /*
- * An mm that no task runs in.  mm_alloc() makes the caller its owner for
- * memcg; the VAS outlives the caller, so it must not point at it.
+ * An mm that no task runs in.  mm_alloc() fills it from the caller: the
+ * caller becomes its memcg owner, which would dangle once the caller exits,
+ * and the caller's mm flags (THP, KSM, MDWE, dump filter) and default VMA
+ * flags are inherited.  A VAS must not depend on who created it.
  */
 static struct mm_struct *vas_mm_alloc(void)
 {
 	struct mm_struct *mm = mm_alloc();
 
+	if (!mm)
+		return NULL;
 #ifdef CONFIG_MEMCG
-	if (mm)
-		mm->owner = NULL;
+	mm->owner = NULL;
 #endif
+	mm->flags = MMF_DUMP_FILTER_DEFAULT;
+	mm->def_flags = 0;
 	return mm;
 }
 
-static struct vas *vas_alloc(const char *name, umode_t mode)
+static struct vas *vas_alloc(const char *name, unsigned int mode)
 {
 	size_t len = strlen(name);
 	struct vas *vas;
@@ -225,15 +233,17 @@ static struct vas *vas_find_id(int vid)
 /* Enter @vas into the tables and sysfs.  On error the caller still owns it. */
 static int vas_publish(struct vas *vas)
 {
+	u32 id;
 	int err;
 
 	lockdep_assert_held(&vas_mutex);
 	if (vas_find_name(vas->name))
 		return -EEXIST;
-	err = xa_alloc_cyclic(&vas_ids, &vas->id, vas, XA_LIMIT(1, INT_MAX),
+	err = xa_alloc_cyclic(&vas_ids, &id, vas, XA_LIMIT(1, INT_MAX),
 			      &vas_next_id, GFP_KERNEL);
 	if (err < 0)
 		return err == -EBUSY ? -ENOSPC : err;
+	vas->id = id;
 	vas->kobj.kset = vas_kset;
 	err = kobject_add(&vas->kobj, NULL, "%d", vas->id);
 	if (err) {
@@ -241,6 +251,7 @@ static int vas_publish(struct vas *vas)
 		return err;
 	}
 	hash_add(vas_names, &vas->name_node, vas_name_hash(vas->name));
+	kobject_uevent(&vas->kobj, KOBJ_ADD);
 	return 0;
 }
 
@@ -293,7 +304,7 @@ static int vas_permission(struct vas *vas, int mask)
  * -%ENOSPC if no id is free;
  * -%ENOMEM.
  */
-SYSCALL_DEFINE2(vas_create, const char __user *, name, umode_t, mode)
+SYSCALL_DEFINE2(vas_create, const char __user *, name, unsigned int, mode)
 {
 	struct vas *vas;
 	char *buf;
@@ -315,15 +326,17 @@ SYSCALL_DEFINE2(vas_create, const char __user *, name, umode_t, mode)
 		goto out;
 	}
 
+	/*
+	 * Once published, a concurrent vas_delete() may free the VAS: read its
+	 * id before dropping the lock.
+	 */
 	mutex_lock(&vas_mutex);
 	err = vas_publish(vas);
+	if (!err)
+		err = vas->id;
 	mutex_unlock(&vas_mutex);
-	if (err) {
+	if (err < 0)
 		kobject_put(&vas->kobj);
-		goto out;
-	}
-	kobject_uevent(&vas->kobj, KOBJ_ADD);
-	err = vas->id;
 out:
 	kfree(buf);
 	return err;
@@ -333,8 +346,8 @@ out:
  * sys_vas_delete - Delete a VAS.
  * @vid: Id of the VAS.
  *
- * Removes the VAS from the name and id tables and from sysfs at once; its
- * memory is freed when the last reference (an open sysfs file) is gone.
+ * Removes the VAS from the name and id tables and from sysfs, and frees it
+ * with its VAS mm.
  *
  * Return: 0, or
  * -%EINVAL if @vid is not positive;

@@ -10,7 +10,8 @@ tree="$top/build/linux"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-git -C "$tree" format-patch -q --zero-commit --no-signature --no-numbered \
+# A fixed abbreviation: git's default depends on how many objects the repository holds.
+git -C "$tree" -c core.abbrev=12 format-patch -q --zero-commit --no-signature --no-numbered \
 	-o "$out" base..HEAD
 (cd "$out" && ls *.patch > series) 2>/dev/null || : > "$out/series"
 

@@ -513,6 +513,10 @@ TEST_F(errors, create_invalid_name)
 	const struct reference *ref = &self->ref;
 	static const char *const bad[] = {
 		"", "/", "a/b", "trailing/", "/leading", "//",
+		"new\nline", "\n", "\x01", "tab\there", "\x1f", "del\x7f",
+	};
+	static const char *const good[] = {
+		"vas_selftest with space", "vas_selftest caf\xc3\xa9 \xff",
 	};
 	char name[VAS_NAME_MAX + 1];
 	size_t i;
@@ -524,6 +528,18 @@ TEST_F(errors, create_invalid_name)
 			TH_LOG("name \"%s\"", bad[i]);
 		}
 		check_unchanged(_metadata, ref);
+	}
+
+	/* Spaces and bytes above 0x7f (UTF-8) are ordinary name bytes. */
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		int vid = vas_create(good[i], 0600);
+
+		ASSERT_LT(0, vid)
+		{
+			TH_LOG("name \"%s\": %s", good[i], strerror(errno));
+		}
+		EXPECT_EQ(vid, vas_find(good[i]));
+		EXPECT_EQ(0, vas_delete(vid));
 	}
 
 	/* A '/' anywhere, even in the last allowed byte. */
@@ -565,6 +581,8 @@ TEST_F(errors, create_invalid_mode)
 	static const unsigned int bad[] = {
 		0777, 0700, 0100, 0010, 0001, 01000, 01666, 02644, 04644,
 		0100644, 0170000, 0177777,
+		/* Bits above 16: the mode is not truncated to a umode_t. */
+		0x10000 | 0600, 0x80000000u | 0600,
 	};
 	size_t i;
 
