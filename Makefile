@@ -67,17 +67,16 @@ userspace: headers
 initramfs: userspace
 	@sh scripts/mkinitramfs.sh $(B)/initramfs.cpio.gz $(GUEST) $(GUEST_EXTRA)
 
-# no5lvl: see the note on LA57 and KASAN in scripts/check.sh.
 run: kernel initramfs
-	@sh scripts/qemu.sh demo $(DBG)/arch/x86/boot/bzImage $(B)/initramfs.cpio.gz $(B)/logs no5lvl
+	@sh scripts/qemu.sh demo $(DBG)/arch/x86/boot/bzImage $(B)/initramfs.cpio.gz $(B)/logs
 
 shell: kernel initramfs
-	@sh scripts/qemu.sh shell $(DBG)/arch/x86/boot/bzImage $(B)/initramfs.cpio.gz $(B)/logs no5lvl
+	@sh scripts/qemu.sh shell $(DBG)/arch/x86/boot/bzImage $(B)/initramfs.cpio.gz $(B)/logs
 
 guest: kernel
 	@test -n "$(GUEST_EXTRA)" || { echo "usage: make guest GUEST_EXTRA=dir" >&2; exit 2; }
 	+@$(MAKE) -s initramfs GUEST_EXTRA=$(abspath $(GUEST_EXTRA))
-	@sh scripts/qemu.sh guest $(DBG)/arch/x86/boot/bzImage $(B)/initramfs.cpio.gz $(B)/logs no5lvl
+	@sh scripts/qemu.sh guest $(DBG)/arch/x86/boot/bzImage $(B)/initramfs.cpio.gz $(B)/logs
 
 check: deps
 	@sh scripts/check.sh

@@ -12,7 +12,11 @@ mode=$1 kernel=$2 initrd=$3 logdir=$4
 shift 4
 mkdir -p "$logdir"
 limit=${VAS_QEMU_TIMEOUT:-1800}
-append="console=ttyS0 loglevel=4 panic=-1 oops=panic vasmode=$mode $*"
+# no5lvl, 4-level paging: on 6.12 a KASAN kernel on an LA57 CPU (-cpu max)
+# can report a false wild-memory-access when an interrupt hits identify_cpu()
+# while it has cleared boot_cpu_data's capabilities: pgtable_l5_enabled()
+# reads them until the alternatives are applied.
+append="console=ttyS0 loglevel=4 panic=-1 oops=panic no5lvl vasmode=$mode $*"
 set -- qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2G -nic none \
 	-bios /usr/share/qemu/qboot.rom -kernel "$kernel" -initrd "$initrd" -no-reboot
 

@@ -78,15 +78,28 @@ static int result_of(int ret)
 	return ret >= 0 ? ret : -errno;
 }
 
+/* What each thread gets: the test's shared context and its own index. */
+struct worker {
+	void *ctx;
+	int id;
+};
+
+/*
+ * Start NR_THREADS threads running @fn; thread i gets element i of @args, an
+ * array of structures of @arg_size bytes that each begin with a struct worker.
+ */
 static void start_threads(struct __test_metadata *const _metadata,
-			  pthread_t *threads, void *(*fn)(void *),
+			  pthread_t *threads, void *(*fn)(void *), void *ctx,
 			  void *args, size_t arg_size)
 {
+	struct worker *w;
 	int i;
 
 	for (i = 0; i < NR_THREADS; i++) {
-		ASSERT_EQ(0, pthread_create(&threads[i], NULL, fn,
-					    (char *)args + i * arg_size));
+		w = (struct worker *)((char *)args + i * arg_size);
+		w->ctx = ctx;
+		w->id = i;
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL, fn, w));
 	}
 }
 
@@ -109,14 +122,9 @@ struct same_name {
 	int found[NR_THREADS];		/* vid or -errno */
 };
 
-struct same_name_arg {
-	struct same_name *ctx;
-	int id;
-};
-
 static void *same_name_thread(void *data)
 {
-	struct same_name_arg *arg = data;
+	struct worker *arg = data;
 	struct same_name *ctx = arg->ctx;
 
 	for (;;) {
@@ -133,7 +141,7 @@ static void *same_name_thread(void *data)
 
 TEST_F_TIMEOUT(race, create_same_name, 120)
 {
-	struct same_name_arg args[NR_THREADS];
+	struct worker args[NR_THREADS];
 	pthread_t threads[NR_THREADS];
 	struct same_name *ctx;
 	int round, i, winner, winners, count;
@@ -147,11 +155,7 @@ TEST_F_TIMEOUT(race, create_same_name, 120)
 					  NR_THREADS + 1));
 	count = vas_sysfs_count();
 	ASSERT_LE(0, count);
-	for (i = 0; i < NR_THREADS; i++) {
-		args[i].ctx = ctx;
-		args[i].id = i;
-	}
-	start_threads(_metadata, threads, same_name_thread, args,
+	start_threads(_metadata, threads, same_name_thread, ctx, args,
 		      sizeof(args[0]));
 
 	end = vas_now() + SAME_NAME_SECONDS;
@@ -229,8 +233,7 @@ struct churn {
 };
 
 struct churn_arg {
-	struct churn *ctx;
-	int id;
+	struct worker w;	/* w.ctx is the struct churn */
 	unsigned long iterations;
 	unsigned long hits;	/* creates or deletes done, VASes seen */
 };
@@ -251,7 +254,7 @@ static void __printf(2, 3) anomaly(struct churn *ctx, const char *fmt, ...)
 
 static void churn_mutate(struct churn_arg *arg, int k)
 {
-	struct churn *ctx = arg->ctx;
+	struct churn *ctx = arg->w.ctx;
 	struct vas_attr attr = {
 		.mode = churn_modes[k],
 		.user = VAS_ATTR_UNCHANGED,
@@ -283,7 +286,7 @@ static void churn_mutate(struct churn_arg *arg, int k)
 
 static void churn_lookup(struct churn_arg *arg, int k)
 {
-	struct churn *ctx = arg->ctx;
+	struct churn *ctx = arg->w.ctx;
 	char buf[VAS_NAME_MAX + 16];
 	struct vas_attr attr;
 	size_t len;
@@ -310,7 +313,7 @@ static void churn_lookup(struct churn_arg *arg, int k)
 	}
 
 	/* Every other reader looks at sysfs as well. */
-	if (arg->id % 2)
+	if (arg->w.id % 2)
 		return;
 	len = strlen(ctx->names[k]);
 	if (vas_sysfs_read(vid, "name", buf, sizeof(buf)) < 0) {
@@ -330,12 +333,13 @@ static void churn_lookup(struct churn_arg *arg, int k)
 static void *churn_thread(void *data)
 {
 	struct churn_arg *arg = data;
-	unsigned int seed = arg->id;
+	struct churn *ctx = arg->w.ctx;
+	unsigned int seed = arg->w.id;
 	int k;
 
-	while (!__atomic_load_n(&arg->ctx->stop, __ATOMIC_RELAXED)) {
+	while (!__atomic_load_n(&ctx->stop, __ATOMIC_RELAXED)) {
 		k = rand_r(&seed) % NR_CHURN_NAMES;
-		if (arg->id < NR_MUTATORS)
+		if (arg->w.id < NR_MUTATORS)
 			churn_mutate(arg, k);
 		else
 			churn_lookup(arg, k);
@@ -364,11 +368,7 @@ TEST_F_TIMEOUT(race, create_delete_lookup, 120)
 	ASSERT_LE(0, count);
 
 	memset(args, 0, sizeof(args));
-	for (i = 0; i < NR_THREADS; i++) {
-		args[i].ctx = ctx;
-		args[i].id = i;
-	}
-	start_threads(_metadata, threads, churn_thread, args,
+	start_threads(_metadata, threads, churn_thread, ctx, args,
 		      sizeof(args[0]));
 	sleep(CHURN_SECONDS);
 	__atomic_store_n(&ctx->stop, true, __ATOMIC_RELAXED);
@@ -422,14 +422,9 @@ struct distinct {
 	int deleted[NR_THREADS][DISTINCT_PER_THREAD];	/* 0 or -errno */
 };
 
-struct distinct_arg {
-	struct distinct *ctx;
-	int id;
-};
-
 static void *distinct_thread(void *data)
 {
-	struct distinct_arg *arg = data;
+	struct worker *arg = data;
 	struct distinct *ctx = arg->ctx;
 	char name[VAS_NAME_MAX + 1];
 	int i;
@@ -461,7 +456,7 @@ static int cmp_int(const void *a, const void *b)
 TEST_F_TIMEOUT(race, distinct_names, 120)
 {
 	const int total = NR_THREADS * DISTINCT_PER_THREAD;
-	struct distinct_arg args[NR_THREADS];
+	struct worker args[NR_THREADS];
 	pthread_t threads[NR_THREADS];
 	char name[VAS_NAME_MAX + 1];
 	char expected[VAS_NAME_MAX + 2];
@@ -479,11 +474,7 @@ TEST_F_TIMEOUT(race, distinct_names, 120)
 					  NR_THREADS + 1));
 	count = vas_sysfs_count();
 	ASSERT_LE(0, count);
-	for (t = 0; t < NR_THREADS; t++) {
-		args[t].ctx = ctx;
-		args[t].id = t;
-	}
-	start_threads(_metadata, threads, distinct_thread, args,
+	start_threads(_metadata, threads, distinct_thread, ctx, args,
 		      sizeof(args[0]));
 
 	pthread_barrier_wait(&ctx->barrier);	/* start creating */
@@ -554,14 +545,9 @@ struct same_vid {
 	int deleted[NR_THREADS];	/* 0 or -errno */
 };
 
-struct same_vid_arg {
-	struct same_vid *ctx;
-	int id;
-};
-
 static void *same_vid_thread(void *data)
 {
-	struct same_vid_arg *arg = data;
+	struct worker *arg = data;
 	struct same_vid *ctx = arg->ctx;
 
 	for (;;) {
@@ -576,7 +562,7 @@ static void *same_vid_thread(void *data)
 
 TEST_F_TIMEOUT(race, delete_same_vid, 120)
 {
-	struct same_vid_arg args[NR_THREADS];
+	struct worker args[NR_THREADS];
 	pthread_t threads[NR_THREADS];
 	char name[VAS_NAME_MAX + 1];
 	struct same_vid *ctx;
@@ -591,11 +577,7 @@ TEST_F_TIMEOUT(race, delete_same_vid, 120)
 					  NR_THREADS + 1));
 	count = vas_sysfs_count();
 	ASSERT_LE(0, count);
-	for (i = 0; i < NR_THREADS; i++) {
-		args[i].ctx = ctx;
-		args[i].id = i;
-	}
-	start_threads(_metadata, threads, same_vid_thread, args,
+	start_threads(_metadata, threads, same_vid_thread, ctx, args,
 		      sizeof(args[0]));
 
 	end = vas_now() + DELETE_SECONDS;
