@@ -15,7 +15,25 @@
  * its kobject; the tables hold the reference that vas_delete() drops.
  * kobject_del() waits for sysfs readers, so they need no reference.
  *
- * Lock order: vas_mutex, then vas->lock.
+ * Attaching VAS V to process P creates an attachment mm A(P, V), the view:
+ * an mm with its own top-level page table and arch context (ASID, cpumask,
+ * TLB generation) and nothing else.  Its top-level entries, one per 512 GiB
+ * slot, point at P's PUD tables outside the VAS area and at V's PUD tables
+ * inside it.  Nothing is copied at attach and nothing is synchronised at
+ * switch: P and V own every VMA, page, PTE and lock, and a view only
+ * borrows their tables.  Owners keep their views current:
+ *  - vas_owner_populated() and vas_owner_freed() mirror each change of an
+ *    owner's top-level entries into its views, under the owner's
+ *    page_table_lock;
+ *  - vas_flush_views() and vas_tlbbatch_add_views() extend each TLB flush of
+ *    an owner to its views, so a CPU that runs a view never keeps a stale
+ *    translation of the owner's memory.
+ * vas_switch() loads a view as the thread's active_mm; task->mm stays P.
+ *
+ * Lock order: vas_mutex, then vas->lock; vas_mutex, then an owner's
+ * mmap_lock, then an owner's page_table_lock, then vas_proc.lock.
+ * The fault, GUP, futex and TLB flush paths take none of these: they find
+ * views through RCU lists and read task->vas of current.
  *
  * See Documentation/userspace-api/vas.rst and Documentation/mm/vas.rst.
  */
@@ -26,21 +44,106 @@
 #include <linux/fs.h>
 #include <linux/hashtable.h>
 #include <linux/kobject.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/mmu_context.h>
 #include <linux/mutex.h>
+#include <linux/pgtable.h>
+#include <linux/pid.h>
+#include <linux/ptrace.h>
+#include <linux/rculist.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/stringhash.h>
 #include <linux/syscalls.h>
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
+#include <linux/userfaultfd_k.h>
+#include <linux/vas.h>
 #include <linux/xarray.h>
-#include <uapi/linux/vas.h>
+#include <asm/pgalloc.h>
+#include <asm/trap_pf.h>
+#include <asm/tlbflush.h>
+
+/**
+ * struct vas_owner - What an owner mm knows of the views of its tables.
+ * @views: The attachments whose views share this mm's tables, through
+ *         &vas_attachment.proc_node for a process mm and
+ *         &vas_attachment.vas_node for a VAS mm.  Changed under vas_mutex,
+ *         read under RCU.
+ * @is_vas: Whether this is a VAS mm (owns the VAS area) or a process mm
+ *          (owns everything else).  Immutable.
+ *
+ * mm->vas of a process mm or VAS mm points here once the mm has had a view.
+ */
+struct vas_owner {
+	struct list_head views;
+	bool is_vas;
+};
+
+/**
+ * struct vas_proc - VAS state of a process mm, its &mm_struct.vas.
+ * @owner: The views of the process's tables: its attachments.
+ * @lock: Protects &vas_attachment.nr_switched and &vas_attachment.dead of
+ *        the process's attachments.
+ * @nr_attached: Number of attached VASes, protected by vas_mutex.  The
+ *               reservation of the VAS area exists while it is not zero.
+ * @rcu: Frees the structure after the mm's last RCU reader.
+ *
+ * Allocated at the first attach, freed when the mm's last user is gone.
+ */
+struct vas_proc {
+	struct vas_owner owner;
+	spinlock_t lock;	/* nr_switched and dead of the attachments */
+	unsigned int nr_attached;
+	struct rcu_head rcu;
+};
+
+/**
+ * struct vas_attachment - VAS @vas attached to process mm @proc.
+ * @vas: The VAS; the attachment holds a reference.
+ * @vid: Id of @vas, for lookups under RCU.
+ * @proc: The process mm, grabbed (mm_count, not mm_users).
+ * @view: The attachment mm; the attachment holds its mm_users reference.
+ * @own_p4d: With 5-level paging, the P4D table of @view for PGD entry 0,
+ *           which @view owns; NULL with 4-level paging.
+ * @proc_node: Entry in the views of @proc.
+ * @vas_node: Entry in the views of the VAS mm.
+ * @readonly: Whether the VAS is attached without write access.
+ * @unlinked: Set when teardown begins, under each owner's page_table_lock:
+ *            owners stop writing the view's entries.
+ * @nr_switched: Number of threads switched into the view.
+ * @dead: Detach has begun; no thread may switch in.
+ * @rcu: Frees the structure after RCU readers of the lists and of
+ *       task->vas are done.
+ *
+ * @nr_switched and @dead are protected by the &vas_proc.lock of @proc.
+ */
+struct vas_attachment {
+	struct vas *vas;
+	int vid;
+	struct mm_struct *proc;
+	struct mm_struct *view;
+	p4d_t *own_p4d;
+	struct list_head proc_node;
+	struct list_head vas_node;
+	bool readonly;
+	bool unlinked;
+	unsigned int nr_switched;
+	bool dead;
+	struct rcu_head rcu;
+};
 
 /**
  * struct vas - A first-class virtual address space.
  * @kobj: Directory /sys/kernel/vas/<id>/; its kref counts the references.
  * @id: Identifier, at least 1.  Immutable.
  * @mm: The VAS mm, owned by the VAS and freed with it.  Immutable.
+ * @owner: The views of @mm's tables; @mm->vas points here.
+ * @nr_attached: Number of processes the VAS is attached to, protected by
+ *               vas_mutex.
  * @name_node: Entry in vas_names, protected by vas_mutex.
  * @lock: Protects @mode, @uid and @gid.
  * @mode: Access rights, a subset of %VAS_MODE_MASK.
@@ -52,6 +155,8 @@ struct vas {
 	struct kobject kobj;
 	int id;
 	struct mm_struct *mm;
+	struct vas_owner owner;
+	unsigned int nr_attached;
 	struct hlist_node name_node;
 	struct mutex lock;	/* protects mode, uid and gid */
 	umode_t mode;
@@ -177,6 +282,9 @@ static struct vas *vas_alloc(const char *name, unsigned int mode)
 		kfree(vas);
 		return NULL;
 	}
+	INIT_LIST_HEAD(&vas->owner.views);
+	vas->owner.is_vas = true;
+	vas->mm->vas = &vas->owner;
 	kobject_init(&vas->kobj, &vas_ktype);
 	mutex_init(&vas->lock);
 	vas->mode = mode;
@@ -352,7 +460,8 @@ out:
  * Return: 0, or
  * -%EINVAL if @vid is not positive;
  * -%ENOENT if there is no VAS @vid;
- * -%EACCES if the caller may not write to the VAS.
+ * -%EACCES if the caller may not write to the VAS;
+ * -%EBUSY if the VAS is attached to a process.
  */
 SYSCALL_DEFINE1(vas_delete, int, vid)
 {
@@ -371,6 +480,8 @@ SYSCALL_DEFINE1(vas_delete, int, vid)
 	mutex_lock(&vas->lock);
 	err = vas_permission(vas, MAY_WRITE);
 	mutex_unlock(&vas->lock);
+	if (!err && vas->nr_attached)
+		err = -EBUSY;
 	if (err)
 		goto out;
 	vas_unpublish(vas);
@@ -534,6 +645,898 @@ SYSCALL_DEFINE2(vas_setattr, int, vid, const struct vas_attr __user *, uattr)
 out:
 	mutex_unlock(&vas_mutex);
 	return err;
+}
+
+/* Attachment mms and their top-level entries. */
+
+static bool vas_addr_in_area(unsigned long addr)
+{
+	return addr >= VAS_AREA_START && addr < VAS_AREA_END;
+}
+
+/*
+ * The user half of the top-level table, in steps of one entry: slots of
+ * 512 GiB with 4-level paging; with 5-level paging slots inside PGD entry 0,
+ * which the view owns, then whole PGD entries, which it shares.
+ */
+static unsigned long vas_entry_size(unsigned long addr)
+{
+	if (pgtable_l5_enabled() && pgd_index(addr))
+		return PGDIR_SIZE;
+	return VAS_SLOT_SIZE;
+}
+
+/*
+ * Make the view's entry for @addr what the owner's entry says: the owner's
+ * table, read-only for a read-only attachment of VAS memory, or nothing.
+ * The caller holds the owner's page_table_lock.
+ */
+static void vas_sync_entry(struct vas_attachment *att, struct mm_struct *owner,
+			   unsigned long addr)
+{
+	pgd_t *opgd = pgd_offset(owner, addr);
+	pgd_t *vpgd = pgd_offset(att->view, addr);
+	pteval_t prot = _PAGE_TABLE;
+	p4d_t *op4d, *vp4d;
+
+	lockdep_assert_held(&owner->page_table_lock);
+	if (READ_ONCE(att->unlinked))
+		return;
+	if (pgtable_l5_enabled() && pgd_index(addr)) {
+		if (pgd_present(*opgd))
+			set_pgd(vpgd, __pgd(_PAGE_TABLE |
+					    __pa(pgd_page_vaddr(*opgd))));
+		else
+			pgd_clear(vpgd);
+		return;
+	}
+	vp4d = p4d_offset(vpgd, addr);
+	op4d = pgd_none(*opgd) ? NULL : p4d_offset(opgd, addr);
+	if (!op4d || !p4d_present(*op4d)) {
+		p4d_clear(vp4d);
+		return;
+	}
+	if (att->readonly && owner != att->proc)
+		prot &= ~_PAGE_RW;
+	set_p4d(vp4d, __p4d(prot | __pa(p4d_pgtable(*op4d))));
+}
+
+/* Whether the owner @owner provides the view's entry for @addr. */
+static bool vas_owns(struct vas_owner *owner, unsigned long addr)
+{
+	return owner->is_vas == vas_addr_in_area(addr);
+}
+
+static struct vas_attachment *vas_owner_next(struct vas_owner *owner,
+					     struct list_head *pos)
+{
+	if (owner->is_vas)
+		return list_entry_rcu(pos, struct vas_attachment, vas_node);
+	return list_entry_rcu(pos, struct vas_attachment, proc_node);
+}
+
+/* Mirror the owner's entry for @addr into all its views. */
+static void vas_sync_views(struct mm_struct *mm, unsigned long addr)
+{
+	struct vas_owner *owner = READ_ONCE(mm->vas);
+	struct list_head *pos;
+
+	if (!owner || !vas_owns(owner, addr))
+		return;
+	rcu_read_lock();
+	list_for_each_rcu(pos, &owner->views)
+		vas_sync_entry(vas_owner_next(owner, pos), mm, addr);
+	rcu_read_unlock();
+}
+
+/**
+ * __vas_owner_populated - Link a new owner table into the views.
+ * @mm: The owner mm, with its page_table_lock held.
+ * @addr: An address that the new table maps.
+ *
+ * Called from __p4d_alloc() and __pud_alloc() after they populated the
+ * owner's entry.
+ */
+void __vas_owner_populated(struct mm_struct *mm, unsigned long addr)
+{
+	vas_sync_views(mm, addr);
+}
+
+/**
+ * __vas_owner_freed - Unlink an owner table that is being freed.
+ * @mm: The owner mm.
+ * @addr: An address that the table mapped.
+ *
+ * Called from free_pud_range() and free_p4d_range() after they cleared the
+ * owner's entry and before the table goes to the mmu_gather.  No fault can
+ * populate that entry meanwhile: the owner has no VMA left there and holds
+ * its mmap_lock.
+ */
+void __vas_owner_freed(struct mm_struct *mm, unsigned long addr)
+{
+	spin_lock(&mm->page_table_lock);
+	vas_sync_views(mm, addr);
+	spin_unlock(&mm->page_table_lock);
+}
+
+/**
+ * __vas_flush_views - Flush the views of an owner mm.
+ * @mm: The owner mm, just flushed by flush_tlb_mm_range().
+ * @start: Start of the range.
+ * @end: End of the range, or %TLB_FLUSH_ALL.
+ * @stride_shift: Page size of the flush, as a shift.
+ * @freed_tables: Whether page tables were freed.
+ *
+ * A CPU that runs a view is in the view's cpumask, not the owner's, and a
+ * CPU that keeps the view's ASID has its TLB generation to compare: each
+ * view is flushed under its own identity.  Views have no views, so this
+ * recurses once.
+ */
+void __vas_flush_views(struct mm_struct *mm, unsigned long start,
+		       unsigned long end, unsigned int stride_shift,
+		       bool freed_tables)
+{
+	struct vas_owner *owner = READ_ONCE(mm->vas);
+	struct list_head *pos;
+
+	if (!owner)
+		return;
+	rcu_read_lock();
+	list_for_each_rcu(pos, &owner->views)
+		flush_tlb_mm_range(vas_owner_next(owner, pos)->view, start, end,
+				   stride_shift, freed_tables);
+	rcu_read_unlock();
+}
+
+/**
+ * __vas_tlbbatch_add_views - Add the views of @mm to a deferred flush.
+ * @batch: The batch of reclaim or migration.
+ * @mm: The owner mm whose PTE was cleared.
+ *
+ * arch_tlbbatch_flush() flushes every CPU of @batch whose loaded mm is
+ * behind its TLB generation: bump each view's generation and add its CPUs.
+ * Runs under a page table lock: RCU only.
+ */
+void __vas_tlbbatch_add_views(struct arch_tlbflush_unmap_batch *batch,
+			      struct mm_struct *mm)
+{
+	struct vas_owner *owner = READ_ONCE(mm->vas);
+	struct mm_struct *view;
+	struct list_head *pos;
+
+	if (!owner)
+		return;
+	rcu_read_lock();
+	list_for_each_rcu(pos, &owner->views) {
+		view = vas_owner_next(owner, pos)->view;
+		inc_mm_tlb_gen(view);
+		cpumask_or(&batch->cpumask, &batch->cpumask, mm_cpumask(view));
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * A new attachment mm: its own top-level table and context, no VMAs, no
+ * tables below the top level except, with 5-level paging, the P4D table for
+ * PGD entry 0, where VAS slots and image slots meet.
+ */
+static int vas_view_alloc(struct vas_attachment *att)
+{
+	struct mm_struct *view = vas_mm_alloc();
+
+	if (!view)
+		return -ENOMEM;
+	if (pgtable_l5_enabled()) {
+		att->own_p4d = p4d_alloc_one(view, 0);
+		if (!att->own_p4d) {
+			mmput(view);
+			return -ENOMEM;
+		}
+		pgd_populate(view, pgd_offset(view, 0), att->own_p4d);
+	}
+#ifdef CONFIG_ADDRESS_MASKING
+	/* The view runs the process's code: same tagged-address setup. */
+	view->context.lam_cr3_mask = att->proc->context.lam_cr3_mask;
+	view->context.untag_mask = att->proc->context.untag_mask;
+	set_bit(MM_CONTEXT_LOCK_LAM, &att->proc->context.flags);
+#endif
+	paravirt_enter_mmap(view);
+	att->view = view;
+	return 0;
+}
+
+/* Link every present entry of each owner into the new, published view. */
+static void vas_view_link(struct vas_attachment *att)
+{
+	struct mm_struct *vmm = att->vas->mm;
+	unsigned long addr;
+
+	spin_lock(&att->proc->page_table_lock);
+	for (addr = 0; addr < TASK_SIZE_MAX; addr += vas_entry_size(addr))
+		if (!vas_addr_in_area(addr))
+			vas_sync_entry(att, att->proc, addr);
+	spin_unlock(&att->proc->page_table_lock);
+
+	spin_lock(&vmm->page_table_lock);
+	for (addr = VAS_AREA_START; addr < VAS_AREA_END; addr += VAS_SLOT_SIZE)
+		vas_sync_entry(att, vmm, addr);
+	spin_unlock(&vmm->page_table_lock);
+}
+
+/* Clear every entry of the view; owners stop writing it. */
+static void vas_view_unlink(struct vas_attachment *att)
+{
+	struct mm_struct *vmm = att->vas->mm;
+	unsigned long addr;
+
+	spin_lock(&att->proc->page_table_lock);
+	WRITE_ONCE(att->unlinked, true);
+	for (addr = 0; addr < TASK_SIZE_MAX; addr += vas_entry_size(addr)) {
+		if (vas_entry_size(addr) == PGDIR_SIZE)
+			pgd_clear(pgd_offset(att->view, addr));
+		else if (!vas_addr_in_area(addr))
+			p4d_clear(p4d_offset(pgd_offset(att->view, addr), addr));
+	}
+	spin_unlock(&att->proc->page_table_lock);
+
+	spin_lock(&vmm->page_table_lock);
+	for (addr = VAS_AREA_START; addr < VAS_AREA_END; addr += VAS_SLOT_SIZE)
+		p4d_clear(p4d_offset(pgd_offset(att->view, addr), addr));
+	spin_unlock(&vmm->page_table_lock);
+}
+
+static void vas_attachment_free(struct vas_attachment *att)
+{
+	mmdrop(att->proc);
+	kobject_put(&att->vas->kobj);
+	kfree_rcu(att, rcu);
+}
+
+/*
+ * Tear down a view that no thread runs.  Its entries go first, then its
+ * TLB, including lazy CPUs (freed_tables), and only then is it unlinked
+ * from the owners' lists, so that no owner flush misses a CPU that could
+ * still walk the owner's tables through it.  Called under vas_mutex.
+ */
+static void vas_view_destroy(struct vas_attachment *att)
+{
+	lockdep_assert_held(&vas_mutex);
+	vas_view_unlink(att);
+	flush_tlb_mm_range(att->view, 0, TLB_FLUSH_ALL, PAGE_SHIFT, true);
+	list_del_rcu(&att->proc_node);
+	list_del_rcu(&att->vas_node);
+	synchronize_rcu();
+	if (att->own_p4d) {
+		pgd_clear(pgd_offset(att->view, 0));
+		flush_tlb_mm_range(att->view, 0, TLB_FLUSH_ALL, PAGE_SHIFT,
+				   true);
+		p4d_free(att->view, att->own_p4d);
+	}
+	mmput(att->view);
+	att->vas->nr_attached--;
+}
+
+/* The reservation of the VAS area in a process mm; see vas_reserve(). */
+static const struct vm_special_mapping vas_reservation = {
+	.name = "[vas]",
+};
+
+/*
+ * Reserve the VAS area in the process image: a sealed VMA with no access
+ * and no pages, not copied by fork(), refused by GUP.  The image can
+ * neither map into the area nor remove the reservation.  Fails with
+ * -EADDRINUSE if the image maps anything in the area.
+ */
+static int vas_reserve(struct mm_struct *mm)
+{
+	struct vm_area_struct *vma;
+
+	mmap_assert_write_locked(mm);
+	if (find_vma_intersection(mm, VAS_AREA_START, VAS_AREA_END))
+		return -EADDRINUSE;
+	vma = _install_special_mapping(mm, VAS_AREA_START,
+				       VAS_AREA_END - VAS_AREA_START,
+				       VM_SEALED | VM_DONTCOPY | VM_IO |
+				       VM_DONTDUMP, &vas_reservation);
+	return PTR_ERR_OR_ZERO(vma);
+}
+
+/* Remove the reservation; @mm may be another process's mm. */
+static void vas_unreserve(struct mm_struct *mm)
+{
+	VMA_ITERATOR(vmi, mm, VAS_AREA_START);
+	struct vm_area_struct *vma;
+	LIST_HEAD(uf);
+
+	mmap_write_lock(mm);
+	vma = vma_find(&vmi, VAS_AREA_END);
+	if (!WARN_ON_ONCE(!vma || !vma_is_special_mapping(vma,
+							  &vas_reservation))) {
+		vm_flags_clear(vma, VM_SEALED);
+		vma_iter_set(&vmi, VAS_AREA_START);
+		WARN_ON_ONCE(do_vmi_munmap(&vmi, mm, VAS_AREA_START,
+					   VAS_AREA_END - VAS_AREA_START, &uf,
+					   false));
+	}
+	mmap_write_unlock(mm);
+}
+
+/* The VAS state of a process mm, created on first use under vas_mutex. */
+static struct vas_proc *vas_proc_get(struct mm_struct *mm)
+{
+	struct vas_proc *proc;
+
+	lockdep_assert_held(&vas_mutex);
+	if (mm->vas)
+		return container_of(mm->vas, struct vas_proc, owner);
+	proc = kzalloc(sizeof(*proc), GFP_KERNEL_ACCOUNT);
+	if (!proc)
+		return NULL;
+	INIT_LIST_HEAD(&proc->owner.views);
+	spin_lock_init(&proc->lock);
+	/* Readers test mm->vas without locks: publish it initialised. */
+	smp_store_release(&mm->vas, &proc->owner);
+	return proc;
+}
+
+static struct vas_proc *vas_proc_of(struct mm_struct *mm)
+{
+	struct vas_owner *owner = READ_ONCE(mm->vas);
+
+	if (!owner || owner->is_vas)
+		return NULL;
+	return container_of(owner, struct vas_proc, owner);
+}
+
+/* The attachment of VAS @vid to @mm, under RCU or vas_mutex. */
+static struct vas_attachment *vas_proc_find(struct mm_struct *mm, int vid)
+{
+	struct vas_proc *proc = vas_proc_of(mm);
+	struct vas_attachment *att;
+
+	if (!proc)
+		return NULL;
+	list_for_each_entry_rcu(att, &proc->owner.views, proc_node,
+				lockdep_is_held(&vas_mutex))
+		if (att->vid == vid)
+			return att;
+	return NULL;
+}
+
+/*
+ * The mm of the process @pid for attach and detach, with an mm_users
+ * reference: the caller's for 0, otherwise one it may ptrace-attach to.
+ */
+static struct mm_struct *vas_target_mm(pid_t pid)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+
+	if (pid < 0)
+		return ERR_PTR(-EINVAL);
+	if (!pid)
+		task = get_task_struct(current);
+	else
+		task = find_get_task_by_vpid(pid);
+	if (!task)
+		return ERR_PTR(-ESRCH);
+	mm = get_task_mm(task);
+	if (!mm) {
+		mm = ERR_PTR(-ESRCH);
+	} else if (pid && !ptrace_may_access(task,
+					     PTRACE_MODE_ATTACH_REALCREDS)) {
+		mmput(mm);
+		mm = ERR_PTR(-EPERM);
+	}
+	put_task_struct(task);
+	return mm;
+}
+
+static int vas_attach_type(int type)
+{
+	switch (type) {
+	case O_RDONLY:
+		return MAY_READ;
+	case O_WRONLY:
+		return MAY_WRITE;
+	case O_RDWR:
+		return MAY_READ | MAY_WRITE;
+	}
+	return -EINVAL;
+}
+
+/* Attach @vas to process mm @mm.  Called under vas_mutex. */
+static int vas_attach_mm(struct vas *vas, struct mm_struct *mm, bool readonly)
+{
+	struct vas_attachment *att;
+	struct vas_proc *proc;
+	int err;
+
+	lockdep_assert_held(&vas_mutex);
+	if (vas_proc_find(mm, vas->id))
+		return -EEXIST;
+	proc = vas_proc_get(mm);
+	att = kzalloc(sizeof(*att), GFP_KERNEL_ACCOUNT);
+	if (!proc || !att) {
+		kfree(att);
+		return -ENOMEM;
+	}
+	att->vas = vas;
+	att->vid = vas->id;
+	att->proc = mm;
+	att->readonly = readonly;
+	err = vas_view_alloc(att);
+	if (err)
+		goto out_free;
+
+	if (!proc->nr_attached) {
+		err = mmap_write_lock_killable(mm);
+		if (err)
+			goto out_view;
+		err = vas_reserve(mm);
+		mmap_write_unlock(mm);
+		if (err)
+			goto out_view;
+	}
+
+	/* Publish first: owners then keep the view current while we link. */
+	mmgrab(mm);
+	kobject_get(&vas->kobj);
+	list_add_rcu(&att->proc_node, &proc->owner.views);
+	list_add_rcu(&att->vas_node, &vas->owner.views);
+	vas_view_link(att);
+	proc->nr_attached++;
+	vas->nr_attached++;
+	return 0;
+
+out_view:
+	if (att->own_p4d) {
+		pgd_clear(pgd_offset(att->view, 0));
+		p4d_free(att->view, att->own_p4d);
+	}
+	mmput(att->view);
+out_free:
+	kfree(att);
+	return err;
+}
+
+/**
+ * sys_vas_attach - Attach a VAS to a process.
+ * @pid: The process, 0 for the caller's.
+ * @vid: Id of the VAS.
+ * @type: %O_RDONLY, %O_WRONLY or %O_RDWR.
+ *
+ * Creates the attachment mm through which the threads of the process can
+ * switch into the VAS, and reserves the VAS area in the process image.
+ * Costs the same whatever the VAS holds: page tables are shared.  The
+ * caller needs the access @type asks for on the VAS and, for another
+ * process, ptrace access to it.
+ *
+ * Return: 0, or
+ * -%EINVAL if @pid is negative, @vid is not positive or @type is invalid;
+ * -%ESRCH if there is no process @pid;
+ * -%EPERM if the caller may not ptrace the process;
+ * -%ENOENT if there is no VAS @vid;
+ * -%EACCES if the caller lacks the access @type asks for;
+ * -%EEXIST if the VAS is attached to the process;
+ * -%EADDRINUSE if the process image maps something in the VAS area;
+ * -%ENOMEM;
+ * -%EINTR if a fatal signal arrived.
+ */
+SYSCALL_DEFINE3(vas_attach, pid_t, pid, int, vid, int, type)
+{
+	int mask = vas_attach_type(type);
+	struct mm_struct *mm;
+	struct vas *vas;
+	int err;
+
+	if (vid <= 0 || mask < 0 || pid < 0)
+		return -EINVAL;
+	mm = vas_target_mm(pid);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+
+	mutex_lock(&vas_mutex);
+	vas = vas_find_id(vid);
+	if (!vas) {
+		err = -ENOENT;
+		goto out;
+	}
+	mutex_lock(&vas->lock);
+	err = vas_permission(vas, mask);
+	mutex_unlock(&vas->lock);
+	if (!err)
+		err = vas_attach_mm(vas, mm, !(mask & MAY_WRITE));
+out:
+	mutex_unlock(&vas_mutex);
+	/* Outside vas_mutex: the last mmput() detaches through it. */
+	mmput(mm);
+	return err;
+}
+
+/**
+ * sys_vas_detach - Detach a VAS from a process.
+ * @pid: The process, 0 for the caller's.
+ * @vid: Id of the VAS.
+ *
+ * The memory of the VAS stays with the VAS.
+ *
+ * Return: 0, or
+ * -%EINVAL if @pid is negative, @vid is not positive, or the VAS is not
+ * attached to the process;
+ * -%ESRCH if there is no process @pid;
+ * -%EPERM if the caller may not ptrace the process;
+ * -%ENOENT if there is no VAS @vid;
+ * -%EBUSY if a thread of the process is switched into the VAS.
+ */
+SYSCALL_DEFINE2(vas_detach, pid_t, pid, int, vid)
+{
+	struct vas_attachment *att;
+	struct vas_proc *proc;
+	struct mm_struct *mm;
+	int err = 0;
+
+	if (vid <= 0 || pid < 0)
+		return -EINVAL;
+	mm = vas_target_mm(pid);
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+
+	mutex_lock(&vas_mutex);
+	att = vas_proc_find(mm, vid);
+	if (!att) {
+		err = vas_find_id(vid) ? -EINVAL : -ENOENT;
+		goto out;
+	}
+	proc = vas_proc_of(mm);
+	spin_lock(&proc->lock);
+	if (att->nr_switched)
+		err = -EBUSY;
+	else
+		att->dead = true;
+	spin_unlock(&proc->lock);
+	if (err)
+		goto out;
+	if (!--proc->nr_attached)
+		vas_unreserve(mm);
+	vas_view_destroy(att);
+	vas_attachment_free(att);
+out:
+	mutex_unlock(&vas_mutex);
+	mmput(mm);
+	return err;
+}
+
+/**
+ * __vas_mm_exit - Detach everything from a process mm.
+ * @mm: The mm; its last user is gone, so no thread is switched.
+ *
+ * Called from __mmput() before exit_mmap(), which removes the reservation.
+ */
+void __vas_mm_exit(struct mm_struct *mm)
+{
+	struct vas_attachment *att, *next;
+	struct vas_proc *proc = vas_proc_of(mm);
+
+	if (!proc) {
+		/* A VAS mm: its VAS is gone, and with it every view. */
+		mm->vas = NULL;
+		return;
+	}
+	mutex_lock(&vas_mutex);
+	list_for_each_entry_safe(att, next, &proc->owner.views, proc_node) {
+		WARN_ON_ONCE(att->nr_switched);
+		vas_view_destroy(att);
+		vas_attachment_free(att);
+	}
+	WRITE_ONCE(mm->vas, NULL);
+	mutex_unlock(&vas_mutex);
+	kfree_rcu(proc, rcu);
+}
+
+/* Switching */
+
+/*
+ * Load @next as the running thread's address space.  IRQs stay off from the
+ * store of active_mm to the CR3 write, so that a flush IPI sees both or
+ * neither.  task->mm does not change.
+ */
+static void vas_load(struct mm_struct *next, struct vas_attachment *att)
+{
+	struct mm_struct *prev;
+
+	local_irq_disable();
+	prev = current->active_mm;
+	current->active_mm = next;
+	switch_mm_irqs_off(prev, next, current);
+	current->vas = att;
+	local_irq_enable();
+}
+
+/* Count a thread into the view of @vid; fails once detach has begun. */
+static struct vas_attachment *vas_switch_get(struct mm_struct *mm, int vid)
+{
+	struct vas_attachment *att;
+	struct vas_proc *proc;
+
+	rcu_read_lock();
+	att = vas_proc_find(mm, vid);
+	if (att) {
+		proc = vas_proc_of(mm);
+		spin_lock(&proc->lock);
+		if (att->dead)
+			att = NULL;
+		else
+			att->nr_switched++;
+		spin_unlock(&proc->lock);
+	}
+	rcu_read_unlock();
+	return att ?: ERR_PTR(-EINVAL);
+}
+
+static void vas_switch_put(struct vas_attachment *att)
+{
+	struct vas_proc *proc = vas_proc_of(att->proc);
+
+	spin_lock(&proc->lock);
+	att->nr_switched--;
+	spin_unlock(&proc->lock);
+}
+
+/* Threads that must not run in a view; see Documentation/mm/vas.rst. */
+static bool vas_switch_refused(struct mm_struct *mm)
+{
+	if (current->flags & (PF_KTHREAD | PF_IO_WORKER | PF_USER_WORKER))
+		return true;
+#ifdef CONFIG_MODIFY_LDT_SYSCALL
+	/* A view has no LDT. */
+	if (READ_ONCE(mm->context.ldt))
+		return true;
+#endif
+	return false;
+}
+
+/* Leave the current view for @next (NULL: the image). */
+static void vas_switch_to(struct vas_attachment *next)
+{
+	struct vas_attachment *prev = current->vas;
+	struct mm_struct *prev_view;
+
+	if (next)
+		mmgrab(next->view);
+	vas_load(next ? next->view : current->mm, next);
+	if (prev) {
+		prev_view = prev->view;
+		vas_switch_put(prev);
+		mmdrop(prev_view);
+	}
+}
+
+/**
+ * sys_vas_switch - Switch the calling thread into a VAS or back.
+ * @vid: Id of a VAS attached to the caller's process, or 0 for the process
+ *       image.
+ *
+ * The thread keeps its process: only the address space it runs in changes.
+ * Switching to where the thread is does nothing.
+ *
+ * Return: 0, or
+ * -%EINVAL if @vid is negative or not attached to the caller's process;
+ * -%EPERM if the thread cannot run in a VAS (it uses an LDT, or is a
+ * kernel or I/O worker thread).
+ */
+SYSCALL_DEFINE1(vas_switch, int, vid)
+{
+	struct vas_attachment *cur = current->vas, *att = NULL;
+	struct mm_struct *mm = current->mm;
+
+	if (vid < 0)
+		return -EINVAL;
+	if (vid == (cur ? cur->vid : 0))
+		return 0;
+	if (vid) {
+		if (vas_switch_refused(mm))
+			return -EPERM;
+		att = vas_switch_get(mm, vid);
+		if (IS_ERR(att))
+			return PTR_ERR(att);
+	}
+	vas_switch_to(att);
+	return 0;
+}
+
+/**
+ * sys_active_vas - The VAS the calling thread is switched into.
+ *
+ * Return: the VAS id, or 0 in the process image.
+ */
+SYSCALL_DEFINE0(active_vas)
+{
+	struct vas_attachment *att = current->vas;
+
+	return att ? att->vid : 0;
+}
+
+/**
+ * __vas_task_release - Switch an exiting or execing thread back.
+ * @tsk: current, switched into a VAS.
+ *
+ * Called from exit_mm_release() and exec_mm_release(): after the robust
+ * futex list was handled in the view (it may point into VAS memory), before
+ * clear_child_tid wakes threads that join this one and may then detach.
+ */
+void __vas_task_release(struct task_struct *tsk)
+{
+	if (!WARN_ON_ONCE(tsk != current))
+		vas_switch_to(NULL);
+}
+
+/**
+ * vas_task_status - Show the VAS a thread runs in, in /proc/<pid>/status.
+ * @m: The status file.
+ * @task: The thread.
+ */
+void vas_task_status(struct seq_file *m, struct task_struct *task)
+{
+	struct vas_attachment *att;
+	int vid;
+
+	rcu_read_lock();
+	att = READ_ONCE(task->vas);
+	vid = att ? att->vid : 0;
+	rcu_read_unlock();
+	seq_printf(m, "Vas:\t%d\n", vid);
+}
+
+/* Address resolution for a thread switched into a VAS */
+
+/**
+ * __vas_addr_mm - The VAS mm for an address in the VAS area.
+ * @addr: A user address.
+ *
+ * Return: the VAS mm of current's VAS if @addr lies in the VAS area,
+ * NULL otherwise.
+ */
+struct mm_struct *__vas_addr_mm(unsigned long addr)
+{
+	struct vas_attachment *att = current->vas;
+
+	if (!att || !vas_addr_in_area(addr))
+		return NULL;
+	return att->vas->mm;
+}
+
+/**
+ * __vas_gup_mm - The VAS mm for GUP on an address in the VAS area.
+ * @addr: A user address.
+ * @write: Whether the access writes.
+ *
+ * Return: as __vas_addr_mm(), or ERR_PTR(-EFAULT) for a write through a
+ * read-only attachment.
+ */
+struct mm_struct *__vas_gup_mm(unsigned long addr, bool write)
+{
+	struct mm_struct *mm = __vas_addr_mm(addr);
+
+	if (mm && write && current->vas->readonly)
+		return ERR_PTR(-EFAULT);
+	return mm;
+}
+
+/**
+ * __vas_syscall_mm - The mm a memory-management call acts on.
+ * @start: First address.
+ * @len: Length.
+ *
+ * Return: see vas_syscall_mm().
+ */
+struct mm_struct *__vas_syscall_mm(unsigned long start, size_t len)
+{
+	struct vas_attachment *att = current->vas;
+	unsigned long end = start + len;
+
+	if (end < start)
+		return current->mm;
+	if (!vas_addr_in_area(start)) {
+		if (start < VAS_AREA_START && end > VAS_AREA_START)
+			return ERR_PTR(-EINVAL);
+		return current->mm;
+	}
+	if (end > VAS_AREA_END)
+		return ERR_PTR(-EINVAL);
+	if (att->readonly)
+		return ERR_PTR(-EACCES);
+	return att->vas->mm;
+}
+
+/**
+ * __vas_access_error - Whether a fault writes through a read-only view.
+ * @error_code: The x86 page-fault error code.
+ * @vma: The VMA of the fault.
+ *
+ * The VAS mm's VMAs and PTEs are writable; only the view's top-level entry
+ * is not.  Without this the write would fault forever.
+ *
+ * Return: true to refuse the fault.
+ */
+bool __vas_access_error(unsigned long error_code, struct vm_area_struct *vma)
+{
+	struct vas_attachment *att = current->vas;
+
+	return att->readonly && (error_code & X86_PF_WRITE) &&
+	       vma->vm_mm == att->vas->mm;
+}
+
+/*
+ * The lowest free range of @len bytes in the VAS area of @mm at or above
+ * @addr, as mmap() without MAP_FIXED finds one in a process image.
+ */
+static unsigned long vas_find_gap(struct mm_struct *mm, unsigned long addr,
+				  unsigned long len)
+{
+	VMA_ITERATOR(vmi, mm, addr);
+	struct vm_area_struct *vma;
+
+	for_each_vma(vmi, vma) {
+		if (vma->vm_start >= addr + len)
+			break;
+		addr = vma->vm_end;
+	}
+	if (addr + len > VAS_AREA_END)
+		return -ENOMEM;
+	return addr;
+}
+
+/**
+ * vas_mmap - mmap() in the VAS area for a thread switched into a VAS.
+ * @file: File to map, or NULL.
+ * @addr: The hint or fixed address, in the VAS area.
+ * @len: Length.
+ * @prot: Protection.
+ * @flags: mmap() flags.
+ * @pgoff: Offset in @file, in pages.
+ *
+ * The mapping is created in the VAS mm: it is memory of the VAS, seen by
+ * every process that attaches it.  A hint is honoured inside the VAS area:
+ * the mapping goes to the first free range at or above it.
+ *
+ * Return: the address of the mapping, or a negative error: -%EACCES for a
+ * read-only attachment, -%EINVAL for a fixed range that leaves the VAS
+ * area, -%ENOMEM if no range is free, or an error of mmap().
+ */
+unsigned long vas_mmap(struct file *file, unsigned long addr,
+		       unsigned long len, unsigned long prot,
+		       unsigned long flags, unsigned long pgoff)
+{
+	struct vas_attachment *att = current->vas;
+	struct mm_struct *mm = att->vas->mm;
+	unsigned long ret, populate;
+	LIST_HEAD(uf);
+
+	if (att->readonly)
+		return -EACCES;
+	if (!len || len > VAS_AREA_END - VAS_AREA_START)
+		return len ? -ENOMEM : -EINVAL;
+	len = PAGE_ALIGN(len);
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr + len > VAS_AREA_END)
+			return -EINVAL;
+	}
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	if (!(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))) {
+		addr = vas_find_gap(mm, addr & PAGE_MASK, len);
+		flags |= MAP_FIXED_NOREPLACE;
+	}
+	ret = addr;
+	if (!IS_ERR_VALUE(addr))
+		ret = do_mmap_mm(mm, file, addr, len, prot, flags, 0, pgoff,
+				 &populate, &uf);
+	mmap_write_unlock(mm);
+	userfaultfd_unmap_complete(mm, &uf);
+	if (!IS_ERR_VALUE(ret) && populate)
+		mm_populate(ret, populate);
+	return ret;
 }
 
 static int __init vas_init(void)

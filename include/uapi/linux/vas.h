@@ -34,6 +34,33 @@
 #define VAS_ATTR_UNCHANGED	((__u32)-1)
 
 /**
+ * define VAS_SLOT_SIZE - Granularity of address-space ownership
+ *
+ * 512 GiB: the range that one entry of the top-level user page table
+ * covers on x86-64 (a P4D entry; a PGD entry with 4-level paging).
+ */
+#define VAS_SLOT_SIZE		(1ULL << 39)
+
+/**
+ * define VAS_AREA_START - First address of the VAS area
+ *
+ * The VAS area is where VAS memory lives: while a thread is switched into
+ * a VAS, memory management in the VAS area acts on the VAS, everywhere else
+ * on the process image.  Ordinary process images do not use the range, and
+ * attaching a VAS to a process fails with EADDRINUSE if its image maps
+ * anything there.  32 TiB, slot 64.
+ */
+#define VAS_AREA_START		(64 * VAS_SLOT_SIZE)
+
+/**
+ * define VAS_AREA_END - End of the VAS area (exclusive)
+ *
+ * 64 TiB: 64 slots, 32 TiB.  Below 128 TiB, so the area exists with 4-level
+ * and with 5-level paging.
+ */
+#define VAS_AREA_END		(128 * VAS_SLOT_SIZE)
+
+/**
  * struct vas_attr - Attributes of a VAS, for vas_getattr() and vas_setattr().
  *
  * The layout is fixed: three 32-bit fields, no padding, the same on every ABI.

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * First-class virtual address spaces (VAS): the calls that upstream mm,
+ * scheduler and arch code make into mm/vas.c.
+ *
+ * Every entry point has an inline fast path that costs one load and a
+ * predicted branch for a process that never attached a VAS: task->vas is
+ * NULL for a thread running in its process image, mm->vas is NULL for an mm
+ * that has no attachment mms sharing its page tables.
+ *
+ * See Documentation/mm/vas.rst.
+ */
+#ifndef _LINUX_VAS_H
+#define _LINUX_VAS_H
+
+#include <linux/err.h>
+#include <linux/mm_types.h>
+#include <linux/sched.h>
+#include <uapi/linux/vas.h>
+
+struct seq_file;
+struct arch_tlbflush_unmap_batch;
+
+#ifdef CONFIG_VAS
+
+/* The VAS mm of the running thread's VAS, if @addr lies in the VAS area. */
+struct mm_struct *__vas_addr_mm(unsigned long addr);
+
+/**
+ * vas_addr_mm - The mm that owns a user address for the running thread
+ * @mm: The process mm (current->mm).
+ * @addr: A user address.
+ *
+ * Page faults, GUP and futexes call this to resolve @addr: in the VAS mm if
+ * the running thread is switched into a VAS and @addr lies in the VAS area,
+ * in @mm otherwise.  Lock-free and NMI-safe.
+ *
+ * Return: the mm that owns @addr.
+ */
+static inline struct mm_struct *vas_addr_mm(struct mm_struct *mm,
+					    unsigned long addr)
+{
+	if (likely(!current->vas))
+		return mm;
+	return __vas_addr_mm(addr) ?: mm;
+}
+
+struct mm_struct *__vas_gup_mm(unsigned long addr, bool write);
+
+/**
+ * vas_gup_mm - The mm that GUP on the running thread's own memory uses
+ * @mm: The mm that the caller passed to GUP.
+ * @addr: First user address.
+ * @write: Whether the access writes.
+ *
+ * Like vas_addr_mm(), for callers that must fail a write through a
+ * read-only attachment instead of retrying it.
+ *
+ * Return: the mm that owns @addr, or ERR_PTR(-EFAULT).
+ */
+static inline struct mm_struct *vas_gup_mm(struct mm_struct *mm,
+					   unsigned long addr, bool write)
+{
+	if (likely(!current->vas) || mm != current->mm)
+		return mm;
+	return __vas_gup_mm(addr, write) ?: mm;
+}
+
+struct mm_struct *__vas_syscall_mm(unsigned long start, size_t len);
+
+/**
+ * vas_syscall_mm - The mm a memory-management system call acts on
+ * @start: First address of the range.
+ * @len: Length of the range.
+ *
+ * munmap(), mprotect(), madvise(), mremap() and mlock() act on the VAS mm
+ * for a range in the VAS area when the caller is switched into a VAS, on
+ * the process mm otherwise.
+ *
+ * Return: the mm, ERR_PTR(-EINVAL) if the range straddles the boundary of
+ * the VAS area, ERR_PTR(-EACCES) for a read-only attachment.
+ */
+static inline struct mm_struct *vas_syscall_mm(unsigned long start,
+					       size_t len)
+{
+	if (likely(!current->vas))
+		return current->mm;
+	return __vas_syscall_mm(start, len);
+}
+
+/**
+ * vas_mmap_redirect - Whether mmap() at @addr creates memory of a VAS
+ * @addr: The address (hint or fixed) that mmap() was given.
+ *
+ * Return: true if the caller is switched into a VAS and @addr lies in the
+ * VAS area; vas_mmap() then does the mapping.
+ */
+static inline bool vas_mmap_redirect(unsigned long addr)
+{
+	return unlikely(current->vas) && addr >= VAS_AREA_START &&
+	       addr < VAS_AREA_END;
+}
+
+unsigned long vas_mmap(struct file *file, unsigned long addr,
+		       unsigned long len, unsigned long prot,
+		       unsigned long flags, unsigned long pgoff);
+
+bool __vas_access_error(unsigned long error_code,
+			struct vm_area_struct *vma);
+
+/**
+ * vas_access_error - Refuse a write fault through a read-only attachment
+ * @error_code: The x86 page-fault error code.
+ * @vma: The VMA that the fault resolved to.
+ *
+ * Return: true if the fault is a write to VAS memory by a thread whose
+ * attachment is read-only.
+ */
+static inline bool vas_access_error(unsigned long error_code,
+				    struct vm_area_struct *vma)
+{
+	if (likely(!current->vas))
+		return false;
+	return __vas_access_error(error_code, vma);
+}
+
+void __vas_owner_populated(struct mm_struct *mm, unsigned long addr);
+void __vas_owner_freed(struct mm_struct *mm, unsigned long addr);
+
+/**
+ * vas_owner_populated - An owner mm got a new top-level-reachable table
+ * @mm: The owner mm; its page_table_lock is held.
+ * @addr: An address that the new table maps.
+ *
+ * Links the table into every attachment mm that shares @mm's tables for
+ * @addr, so that a view never lacks an entry that its owner has.
+ */
+static inline void vas_owner_populated(struct mm_struct *mm,
+				       unsigned long addr)
+{
+	if (unlikely(READ_ONCE(mm->vas)))
+		__vas_owner_populated(mm, addr);
+}
+
+/**
+ * vas_owner_freed - An owner mm cleared a top-level entry to free a table
+ * @mm: The owner mm.
+ * @addr: An address that the table mapped.
+ *
+ * Clears the entry in every attachment mm that shares it.  The table is
+ * freed after the owner's TLB flush, which reaches those attachment mms
+ * through vas_flush_views().
+ */
+static inline void vas_owner_freed(struct mm_struct *mm, unsigned long addr)
+{
+	if (unlikely(READ_ONCE(mm->vas)))
+		__vas_owner_freed(mm, addr);
+}
+
+void __vas_flush_views(struct mm_struct *mm, unsigned long start,
+		       unsigned long end, unsigned int stride_shift,
+		       bool freed_tables);
+
+/**
+ * vas_flush_views - Delegate a TLB flush of an owner mm to its views
+ * @mm: The owner mm that was flushed.
+ * @start: Start of the flushed range.
+ * @end: End of the flushed range, or TLB_FLUSH_ALL.
+ * @stride_shift: Page size of the flush, as a shift.
+ * @freed_tables: Whether page tables were freed.
+ */
+static inline void vas_flush_views(struct mm_struct *mm, unsigned long start,
+				   unsigned long end,
+				   unsigned int stride_shift,
+				   bool freed_tables)
+{
+	if (unlikely(READ_ONCE(mm->vas)))
+		__vas_flush_views(mm, start, end, stride_shift, freed_tables);
+}
+
+void __vas_tlbbatch_add_views(struct arch_tlbflush_unmap_batch *batch,
+			      struct mm_struct *mm);
+
+/**
+ * vas_tlbbatch_add_views - Add the views of an owner to a deferred flush
+ * @batch: The batch of reclaim or migration.
+ * @mm: The owner mm whose PTE was cleared.
+ */
+static inline void vas_tlbbatch_add_views(struct arch_tlbflush_unmap_batch *batch,
+					  struct mm_struct *mm)
+{
+	if (unlikely(READ_ONCE(mm->vas)))
+		__vas_tlbbatch_add_views(batch, mm);
+}
+
+/**
+ * vas_mm_init - Initialise the VAS state of a new mm
+ * @mm: The mm; dup_mm() copied its fields from the parent's mm.
+ */
+static inline void vas_mm_init(struct mm_struct *mm)
+{
+	mm->vas = NULL;
+}
+
+/**
+ * vas_task_init - Initialise the VAS state of a new task
+ * @tsk: The task; dup_task_struct() copied its fields from the parent.
+ *
+ * New tasks start in their process image.
+ */
+static inline void vas_task_init(struct task_struct *tsk)
+{
+	tsk->vas = NULL;
+}
+
+void __vas_task_release(struct task_struct *tsk);
+
+/**
+ * vas_task_release - Switch an exiting or execing thread back to its image
+ * @tsk: current.
+ */
+static inline void vas_task_release(struct task_struct *tsk)
+{
+	if (unlikely(tsk->vas))
+		__vas_task_release(tsk);
+}
+
+void __vas_mm_exit(struct mm_struct *mm);
+
+/**
+ * vas_mm_exit - Detach everything from an mm whose last user is gone
+ * @mm: The mm, before exit_mmap().
+ */
+static inline void vas_mm_exit(struct mm_struct *mm)
+{
+	if (unlikely(mm->vas))
+		__vas_mm_exit(mm);
+}
+
+void vas_task_status(struct seq_file *m, struct task_struct *task);
+
+/*
+ * do_mmap() on an explicit mm, for vas_mmap(); defined in mm/mmap.c and
+ * declared here because nothing else needs it.
+ */
+unsigned long do_mmap_mm(struct mm_struct *mm, struct file *file,
+			 unsigned long addr, unsigned long len,
+			 unsigned long prot, unsigned long flags,
+			 vm_flags_t vm_flags, unsigned long pgoff,
+			 unsigned long *populate, struct list_head *uf);
+
+#else /* !CONFIG_VAS */
+
+static inline struct mm_struct *vas_addr_mm(struct mm_struct *mm,
+					    unsigned long addr)
+{
+	return mm;
+}
+
+static inline struct mm_struct *vas_gup_mm(struct mm_struct *mm,
+					   unsigned long addr, bool write)
+{
+	return mm;
+}
+
+static inline struct mm_struct *vas_syscall_mm(unsigned long start,
+					       size_t len)
+{
+	return current->mm;
+}
+
+static inline bool vas_mmap_redirect(unsigned long addr)
+{
+	return false;
+}
+
+static inline unsigned long vas_mmap(struct file *file, unsigned long addr,
+				     unsigned long len, unsigned long prot,
+				     unsigned long flags, unsigned long pgoff)
+{
+	return -EINVAL;
+}
+
+static inline bool vas_access_error(unsigned long error_code,
+				    struct vm_area_struct *vma)
+{
+	return false;
+}
+
+static inline void vas_owner_populated(struct mm_struct *mm,
+				       unsigned long addr)
+{
+}
+
+static inline void vas_owner_freed(struct mm_struct *mm, unsigned long addr)
+{
+}
+
+static inline void vas_flush_views(struct mm_struct *mm, unsigned long start,
+				   unsigned long end,
+				   unsigned int stride_shift,
+				   bool freed_tables)
+{
+}
+
+static inline void vas_tlbbatch_add_views(struct arch_tlbflush_unmap_batch *batch,
+					  struct mm_struct *mm)
+{
+}
+
+static inline void vas_mm_init(struct mm_struct *mm)
+{
+}
+
+static inline void vas_task_init(struct task_struct *tsk)
+{
+}
+
+static inline void vas_task_release(struct task_struct *tsk)
+{
+}
+
+static inline void vas_mm_exit(struct mm_struct *mm)
+{
+}
+
+static inline void vas_task_status(struct seq_file *m,
+				   struct task_struct *task)
+{
+}
+
+#endif /* CONFIG_VAS */
+#endif /* _LINUX_VAS_H */
