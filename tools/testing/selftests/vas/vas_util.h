@@ -56,6 +56,26 @@ static inline int vas_setattr(int vid, const struct vas_attr *attr)
 	return syscall(__NR_vas_setattr, vid, attr);
 }
 
+static inline int vas_attach(pid_t pid, int vid, int type)
+{
+	return syscall(__NR_vas_attach, pid, vid, type);
+}
+
+static inline int vas_detach(pid_t pid, int vid)
+{
+	return syscall(__NR_vas_detach, pid, vid);
+}
+
+static inline int vas_switch(int vid)
+{
+	return syscall(__NR_vas_switch, vid);
+}
+
+static inline int active_vas(void)
+{
+	return syscall(__NR_active_vas);
+}
+
 /*
  * Without CONFIG_VAS every VAS system call fails with ENOSYS.  Looking up a
  * name that cannot exist does not change anything on a kernel with VAS.

@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VAS tests - memory leaks of attach, switch and detach: a cycle of create,
+ * attach, switch, touching VAS memory, switching back, detach and delete
+ * gives all the memory back, and so do processes that attach a VAS, use its
+ * memory and exit.
+ *
+ * Each cycle allocates a VAS mm, an attachment mm (the view), the
+ * reservation VMA, VMAs and page tables in the VAS and 257 pages: a leak of
+ * any of them over thousands of cycles shows in Slab, PageTables or MemFree.
+ *
+ * KASAN's quarantine keeps freed slab objects (up to 1/32 of RAM) before it
+ * really frees them.  vas_leak_test warms up until the slab stops growing;
+ * a cycle here costs far more, so that would take minutes in the slowest
+ * guest.  Shrinking a slab cache frees its quarantined objects, so as root
+ * the test shrinks every cache through /sys/kernel/slab/<cache>/shrink
+ * before each reading.  When that is not possible it falls back to the
+ * warm-up of vas_leak_test.
+ */
+
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/vas.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vas_util.h"
+
+/* Address @off bytes into the VAS area. */
+#define VAS_PTR(off) ((void *)(uintptr_t)(VAS_AREA_START + (off)))
+
+/* One page at the start of the area, 1 MiB in another top-level slot. */
+#define PAGE_ADDR VAS_PTR(0)
+#define MIB_ADDR VAS_PTR(33 * VAS_SLOT_SIZE + (1024UL << 20))
+#define MIB_SIZE (1024UL << 10)
+
+#define WARMUP 200		/* cycles */
+#define MEASURED 3000		/* cycles */
+#define MEASURE_SECONDS 150	/* stop measuring after that */
+
+/* Fallback without shrinking, as vas_leak_test. */
+#define CHUNK 200		/* cycles between two slab readings */
+#define WARMUP_SECONDS 60	/* no more warm-up chunks after that */
+#define STABLE_SLAB_KB 512	/* a chunk that grows the slab less: stable */
+
+#define MAX_SLAB_GROWTH_KB (4 * 1024)
+#define MAX_PAGETABLES_GROWTH_KB 256
+#define MAX_MEMFREE_DROP_KB (8 * 1024)
+
+#define NR_CHILDREN 16
+#define SHARED_SIZE (64UL << 20)
+
+/* A dead process may hold its attachments a little longer. */
+#define DELETE_SECONDS 1.0
+#define CLEANUP_SECONDS 5.0
+
+#define SLAB_DIR "/sys/kernel/slab"
+
+struct meminfo {
+	long mem_total;		/* KiB */
+	long mem_free;		/* KiB */
+	long slab;		/* KiB */
+	long page_tables;	/* KiB */
+	long sunreclaim;	/* KiB */
+};
+
+static int read_meminfo(struct meminfo *mi)
+{
+	const struct {
+		const char *key;
+		long *value;
+	} fields[] = {
+		{ "MemFree:", &mi->mem_free },
+		{ "Slab:", &mi->slab },
+		{ "MemTotal:", &mi->mem_total },
+		{ "PageTables:", &mi->page_tables },
+		{ "SUnreclaim:", &mi->sunreclaim },
+	};
+	char line[128];
+	size_t i, len;
+	int found = 0;
+	FILE *f;
+
+	memset(mi, 0, sizeof(*mi));
+	f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		for (i = 0; i < ARRAY_SIZE(fields); i++) {
+			len = strlen(fields[i].key);
+			if (!strncmp(line, fields[i].key, len)) {
+				*fields[i].value = strtol(line + len, NULL, 10);
+				found |= 1 << i;
+			}
+		}
+	}
+	fclose(f);
+	/* SUnreclaim is information, the rest is needed. */
+	return (found & 15) == 15 ? 0 : -1;
+}
+
+/*
+ * Shrinks every slab cache, which also frees the objects of the cache that
+ * the KASAN quarantine holds.  Merged caches are symbolic links: only the
+ * directories are written.  Returns the number of caches shrunk; with
+ * @probe, shrinks nothing and returns 1 if the first cache could be.
+ */
+static int shrink_slabs(bool probe)
+{
+	char path[300];
+	struct dirent *de;
+	int fd, count = 0;
+	DIR *dir;
+
+	dir = opendir(SLAB_DIR);
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), SLAB_DIR "/%s/shrink", de->d_name);
+		if (probe) {
+			count = !access(path, W_OK);
+			break;
+		}
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (write(fd, "1", 1) == 1)
+			count++;
+		close(fd);
+	}
+	closedir(dir);
+	return count;
+}
+
+/*
+ * Lets RCU callbacks and deferred work (mm teardown, page tables freed
+ * after RCU) run, empties the quarantine if @shrink, then reads
+ * /proc/meminfo.
+ */
+static void settle_and_read(struct __test_metadata *const _metadata,
+			    unsigned int usecs, bool shrink,
+			    struct meminfo *mi)
+{
+	usleep(usecs);
+	if (shrink) {
+		shrink_slabs(false);
+		usleep(100000);
+	}
+	ASSERT_EQ(0, read_meminfo(mi));
+}
+
+/* vas_delete(), retried while a process that is gone may still be attached. */
+static int delete_retry(int vid, double seconds)
+{
+	double end = vas_now() + seconds;
+
+	while (vas_delete(vid)) {
+		if (errno != EBUSY || vas_now() > end)
+			return -1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+FIXTURE(attach_leak) {
+	char name[VAS_NAME_MAX + 1];
+	bool shrink;		/* shrink_slabs() works */
+};
+
+FIXTURE_SETUP(attach_leak)
+{
+	if (!vas_supported())
+		SKIP(return, VAS_SKIP_REASON);
+	snprintf(self->name, sizeof(self->name),
+		 "vas_selftest.attach_leak.%s", _metadata->name);
+	/* Left over by an earlier run that was killed. */
+	vas_cleanup_name(self->name);
+	self->shrink = shrink_slabs(true) > 0;
+	if (!self->shrink)
+		TH_LOG("cannot shrink the slab caches: warming up instead");
+}
+
+FIXTURE_TEARDOWN_PARENT(attach_leak)
+{
+	int vid = vas_find(self->name);
+
+	if (vid > 0 && delete_retry(vid, CLEANUP_SECONDS))
+		TH_LOG("cannot delete %s: %s", self->name, strerror(errno));
+}
+
+static bool map_and_touch(struct __test_metadata *const _metadata,
+			  void *addr, size_t len)
+{
+	size_t page = getpagesize(), off;
+	char *p;
+
+	p = mmap(addr, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p != addr) {
+		TH_LOG("mmap(%p, %zu) in the VAS: %s", addr, len,
+		       p == MAP_FAILED ? strerror(errno) : "moved");
+		return false;
+	}
+	for (off = 0; off < len; off += page)
+		p[off] = 1;
+	return true;
+}
+
+/*
+ * One cycle: create, attach, switch, touch a page and 1 MiB, switch back,
+ * detach, delete.  Returns 0, or -1 after logging what went wrong.
+ */
+static int attach_cycle(struct __test_metadata *const _metadata,
+			const char *name)
+{
+	int vid, ret = -1;
+
+	vid = vas_create(name, 0600);
+	if (vid < 1) {
+		TH_LOG("vas_create: %s", strerror(errno));
+		return -1;
+	}
+	if (vas_attach(0, vid, O_RDWR)) {
+		TH_LOG("vas_attach: %s", strerror(errno));
+		goto out_delete;
+	}
+	if (vas_switch(vid)) {
+		TH_LOG("vas_switch: %s", strerror(errno));
+		goto out_detach;
+	}
+	if (map_and_touch(_metadata, PAGE_ADDR, getpagesize()) &&
+	    map_and_touch(_metadata, MIB_ADDR, MIB_SIZE))
+		ret = 0;
+	if (vas_switch(0)) {
+		TH_LOG("vas_switch(0): %s", strerror(errno));
+		ret = -1;
+	}
+out_detach:
+	if (vas_detach(0, vid)) {
+		TH_LOG("vas_detach: %s", strerror(errno));
+		ret = -1;
+	}
+out_delete:
+	if (vas_delete(vid)) {
+		TH_LOG("vas_delete: %s", strerror(errno));
+		ret = -1;
+	}
+	return ret;
+}
+
+/* Runs @n cycles, or fewer if @seconds run out; returns the number run. */
+static int run_cycles(struct __test_metadata *const _metadata,
+		      const char *name, int n, double seconds)
+{
+	double end = vas_now() + seconds;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, attach_cycle(_metadata, name))
+		{
+			TH_LOG("cycle %d", i);
+		}
+		if (vas_now() > end) {
+			i++;
+			break;
+		}
+	}
+	return i;
+}
+
+TEST_F_TIMEOUT(attach_leak, attach_switch_detach, 300)
+{
+	struct meminfo first, prev, before, after;
+	double start = vas_now(), t;
+	long quarantine_max;
+	int warmup, done;
+
+	settle_and_read(_metadata, 0, self->shrink, &first);
+	warmup = run_cycles(_metadata, self->name, WARMUP, WARMUP_SECONDS);
+	if (!self->shrink) {
+		/* As vas_leak_test: until the quarantine recycles. */
+		quarantine_max = first.mem_total / 32 + 32 * 1024;
+		prev = first;
+		for (;;) {
+			settle_and_read(_metadata, 200000, false, &before);
+			if (before.slab - prev.slab < STABLE_SLAB_KB)
+				break;
+			if (vas_now() - start > WARMUP_SECONDS)
+				break;
+			if (first.mem_free - before.mem_free > quarantine_max)
+				break;
+			prev = before;
+			warmup += run_cycles(_metadata, self->name, CHUNK,
+					     WARMUP_SECONDS);
+		}
+	}
+	settle_and_read(_metadata, 1000000, self->shrink, &before);
+
+	t = vas_now();
+	done = run_cycles(_metadata, self->name, MEASURED, MEASURE_SECONDS);
+	t = vas_now() - t;
+	settle_and_read(_metadata, 2000000, self->shrink, &after);
+
+	TH_LOG("%d warm-up cycles; %d cycles in %.1f s (%.1f ms each)",
+	       warmup, done, t, 1000 * t / done);
+	TH_LOG("over %d cycles: Slab %+ld kB (SUnreclaim %+ld kB)", done,
+	       after.slab - before.slab, after.sunreclaim - before.sunreclaim);
+	TH_LOG("over %d cycles: PageTables %+ld kB, MemFree %+ld kB", done,
+	       after.page_tables - before.page_tables,
+	       after.mem_free - before.mem_free);
+	if (done < MEASURED)
+		TH_LOG("only %d of %d cycles within %d s", done, MEASURED,
+		       MEASURE_SECONDS);
+	EXPECT_GT(MAX_SLAB_GROWTH_KB, after.slab - before.slab);
+	EXPECT_GT(MAX_PAGETABLES_GROWTH_KB,
+		  after.page_tables - before.page_tables);
+	EXPECT_GT(MAX_MEMFREE_DROP_KB, before.mem_free - after.mem_free);
+	vas_check_gone(_metadata, 0, self->name);
+}
+
+static void attach_switch(struct __test_metadata *const _metadata, int vid)
+{
+	ASSERT_EQ(0, vas_attach(0, vid, O_RDWR))
+	{
+		TH_LOG("vas_attach(0, %d, O_RDWR): %s", vid, strerror(errno));
+	}
+	ASSERT_EQ(0, vas_switch(vid))
+	{
+		TH_LOG("vas_switch(%d): %s", vid, strerror(errno));
+	}
+}
+
+static unsigned long child_mark(int i)
+{
+	return 0x6368696c64000000UL + i;
+}
+
+/* Checks that page i of the shared memory starts with i; returns the bad. */
+static size_t check_pages(const unsigned long *mem, size_t pages,
+			  size_t stride)
+{
+	size_t i, bad = 0;
+
+	for (i = 0; i < pages; i++)
+		bad += mem[i * stride] != i;
+	return bad;
+}
+
+/*
+ * NR_CHILDREN processes attach a VAS that holds 64 MiB, all at once, read
+ * all of it and exit, half of them switched, all still attached.  The
+ * page tables of the VAS are shared: when they are gone PageTables is back
+ * where it was, and when the VAS is deleted too, so is MemFree.
+ */
+TEST_F_TIMEOUT(attach_leak, multi_process, 300)
+{
+	size_t stride = getpagesize() / sizeof(unsigned long);
+	size_t pages = SHARED_SIZE / getpagesize(), i;
+	struct meminfo first, populated, during, after, last;
+	unsigned long *mem = VAS_PTR(0);
+	pid_t children[NR_CHILDREN];
+	int ready[2], go[2], vid, c, status;
+	pid_t parent = getpid();
+	char buf[NR_CHILDREN];
+	size_t got = 0;
+	ssize_t ret;
+
+	settle_and_read(_metadata, 0, self->shrink, &first);
+	vid = vas_create(self->name, 0600);
+	ASSERT_LE(1, vid);
+	attach_switch(_metadata, vid);
+	ASSERT_EQ(mem, mmap(mem, SHARED_SIZE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			    -1, 0));
+	for (i = 0; i < pages; i++)
+		mem[i * stride] = i;
+	ASSERT_EQ(0, vas_switch(0));
+	ASSERT_EQ(0, vas_detach(0, vid));
+	settle_and_read(_metadata, 1000000, self->shrink, &populated);
+
+	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	for (c = 0; c < NR_CHILDREN; c++) {
+		fflush(stdout);
+		fflush(stderr);
+		children[c] = fork();
+		ASSERT_LE(0, children[c]);
+		if (children[c])
+			continue;
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		close(ready[0]);
+		close(go[1]);
+		attach_switch(_metadata, vid);
+		EXPECT_EQ(0, check_pages(mem, pages, stride))
+		{
+			TH_LOG("child %d: bad data", c);
+		}
+		mem[c * stride + 1] = child_mark(c);
+		/* Half of them exit switched, all exit attached. */
+		if (c % 2)
+			ASSERT_EQ(0, vas_switch(0));
+		ASSERT_EQ(1, write(ready[1], "r", 1));
+		/* Until all are attached. */
+		ASSERT_EQ(0, read(go[0], buf, 1));
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	while (got < NR_CHILDREN) {
+		ret = read(ready[0], buf, sizeof(buf) - got);
+		if (ret <= 0)
+			break;
+		got += ret;
+	}
+	EXPECT_EQ(NR_CHILDREN, got);
+	ASSERT_EQ(0, read_meminfo(&during));
+	close(go[1]);
+	close(ready[0]);
+	for (c = 0; c < NR_CHILDREN; c++) {
+		ASSERT_EQ(children[c], waitpid(children[c], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		{
+			TH_LOG("child %d ended with status %#x", c, status);
+		}
+	}
+	settle_and_read(_metadata, 2000000, self->shrink, &after);
+
+	/* The memory and the marks of the children are all there. */
+	attach_switch(_metadata, vid);
+	EXPECT_EQ(0, check_pages(mem, pages, stride));
+	for (c = 0; c < NR_CHILDREN; c++)
+		EXPECT_EQ(child_mark(c), mem[c * stride + 1]);
+	ASSERT_EQ(0, vas_switch(0));
+	ASSERT_EQ(0, vas_detach(0, vid));
+	EXPECT_EQ(0, delete_retry(vid, DELETE_SECONDS))
+	{
+		TH_LOG("vas_delete: %s", strerror(errno));
+	}
+	settle_and_read(_metadata, 2000000, self->shrink, &last);
+
+	TH_LOG("PageTables %ld kB; %+ld kB with 64 MiB in the VAS",
+	       first.page_tables, populated.page_tables - first.page_tables);
+	TH_LOG("then %+ld kB with %d attached, %+ld kB after they exited",
+	       during.page_tables - populated.page_tables, NR_CHILDREN,
+	       after.page_tables - populated.page_tables);
+	TH_LOG("after the delete: PageTables %+ld kB",
+	       last.page_tables - first.page_tables);
+	TH_LOG("MemFree %+ld kB, Slab %+ld kB after the delete",
+	       last.mem_free - first.mem_free, last.slab - first.slab);
+	EXPECT_GT(MAX_PAGETABLES_GROWTH_KB,
+		  after.page_tables - populated.page_tables);
+	EXPECT_GT(MAX_PAGETABLES_GROWTH_KB,
+		  last.page_tables - first.page_tables);
+	EXPECT_GT(MAX_MEMFREE_DROP_KB, first.mem_free - last.mem_free);
+	if (self->shrink)
+		EXPECT_GT(MAX_SLAB_GROWTH_KB, last.slab - first.slab);
+	vas_check_gone(_metadata, vid, self->name);
+}
+
+TEST_HARNESS_MAIN
