@@ -5,6 +5,8 @@
 #   make check    every check; ends with "N passed, N failed[, N skipped]"
 #   make shell    boot the test kernel with an interactive shell
 #   make guest GUEST_EXTRA=dir   boot it and run dir/run (dir goes to /extra)
+#   make bench    boot a kernel without debugging options and run the
+#                 benchmark; its table goes to build/logs/bench.txt
 #   make headers  export the uapi headers to build/usr/include
 #   make patches  write the commits of build/linux back to patches/
 #   make clean    remove build/ (keeps the ccache)
@@ -19,6 +21,7 @@ B := $(TOP)/build
 TREE := $(B)/linux
 DBG := $(B)/obj-debug
 OFF := $(B)/obj-off
+BENCH := $(B)/obj-bench
 USR := $(B)/usr
 GUEST := $(B)/guest
 NPROC := $(shell nproc)
@@ -27,9 +30,11 @@ KMAKE = $(MAKE) -s -C $(TREE) CC="ccache gcc" -j$(NPROC)
 DEBUG_FRAGMENTS := configs/base.config configs/debug.config \
 	tools/testing/selftests/vas/config
 OFF_FRAGMENTS := configs/base.config configs/vas-off.config
+BENCH_FRAGMENTS := configs/base.config configs/bench.config \
+	tools/testing/selftests/vas/config
 
-.PHONY: all deps tree kernel kernel-off headers userspace initramfs run shell \
-	guest check patches clean
+.PHONY: all deps tree kernel kernel-off kernel-bench headers userspace \
+	initramfs run shell guest bench check patches clean
 
 all: run
 
@@ -50,6 +55,12 @@ kernel-off: tree
 	@sh scripts/mkconfig.sh $(TREE) $(OFF) $(OFF_FRAGMENTS)
 	@echo "kernel-off: building $(OFF)/arch/x86/boot/bzImage"
 	+@$(KMAKE) O=$(OFF) bzImage
+
+# The benchmark kernel: the same guest without debugging options.
+kernel-bench: tree
+	@sh scripts/mkconfig.sh $(TREE) $(BENCH) $(BENCH_FRAGMENTS)
+	@echo "kernel-bench: building $(BENCH)/arch/x86/boot/bzImage"
+	+@$(KMAKE) O=$(BENCH) bzImage
 
 headers: tree
 	@sh scripts/mkconfig.sh $(TREE) $(DBG) $(DEBUG_FRAGMENTS)
@@ -77,6 +88,16 @@ guest: kernel
 	@test -n "$(GUEST_EXTRA)" || { echo "usage: make guest GUEST_EXTRA=dir" >&2; exit 2; }
 	+@$(MAKE) -s initramfs GUEST_EXTRA=$(abspath $(GUEST_EXTRA))
 	@sh scripts/qemu.sh guest $(DBG)/arch/x86/boot/bzImage $(B)/initramfs.cpio.gz $(B)/logs
+
+# 5-level paging (see scripts/qemu.sh).
+# The table, from the program's first line to its status, is kept in
+# build/logs/bench.txt; the status is the benchmark's.
+bench: kernel-bench initramfs
+	@VAS_QEMU_PAGING=5 sh scripts/qemu.sh bench $(BENCH)/arch/x86/boot/bzImage \
+		$(B)/initramfs.cpio.gz $(B)/logs; rc=$$?; \
+	tr -d '\r' < $(B)/logs/bench-console.log | \
+		sed -n '/^vas_bench: /,/^VAS-BENCH-RC=/p' > $(B)/logs/bench.txt; \
+	echo "bench: table in $(B)/logs/bench.txt"; exit $$rc
 
 check: deps
 	@sh scripts/check.sh

@@ -153,26 +153,36 @@ boot_check() {	# boot_check LABEL KERNEL [CMDLINE...]
 	fi
 }
 
-# The guests run with 4-level paging (see scripts/qemu.sh).
-stage "guest: selftests on the test kernel"
-mkdir -p "$logs/debug-4level"
-boot_check debug-4level "$b/obj-debug/arch/x86/boot/bzImage"
-count_ktap "$logs/debug-4level/results.log" "" > "$logs/ktap.txt" 2>/dev/null
-while read -r kind name; do
-	result "$kind" "$name"
-done < "$logs/ktap.txt"
-# Every test skips on ENOSYS: on the VAS kernel, a skip for that reason means
-# the system calls are missing, which would otherwise pass unnoticed.
-if grep '^skip .*ENOSYS' "$logs/ktap.txt" > "$logs/enosys.log"; then
-	result fail "debug-4level: no test skipped for ENOSYS (the VAS system calls exist)" "$logs/enosys.log"
-else
-	result pass "debug-4level: no test skipped for ENOSYS (the VAS system calls exist)"
-fi
-if scan_console "$logs/debug-4level/console.log" > "$logs/splats.log"; then
-	result fail "debug-4level: guest console has no WARN/BUG/KASAN/lockdep/RCU/hung-task report" "$logs/splats.log"
-else
-	result pass "debug-4level: guest console has no WARN/BUG/KASAN/lockdep/RCU/hung-task report"
-fi
+# guest_suite LEVELS: every selftest on the test kernel with 4- or 5-level
+# paging (VAS_QEMU_PAGING, see scripts/qemu.sh).
+guest_suite() {
+	label=debug-$1level
+	mkdir -p "$logs/$label"
+	export VAS_QEMU_PAGING=$1
+	boot_check "$label" "$b/obj-debug/arch/x86/boot/bzImage"
+	count_ktap "$logs/$label/results.log" "$1-level: " > "$logs/$label.ktap" 2>/dev/null
+	while read -r kind name; do
+		result "$kind" "$name"
+	done < "$logs/$label.ktap"
+	# Every test skips on ENOSYS: on the VAS kernel, a skip for that
+	# reason means the system calls are missing, which would otherwise
+	# pass unnoticed.
+	if grep '^skip .*ENOSYS' "$logs/$label.ktap" > "$logs/$label.enosys.log"; then
+		result fail "$label: no test skipped for ENOSYS (the VAS system calls exist)" "$logs/$label.enosys.log"
+	else
+		result pass "$label: no test skipped for ENOSYS (the VAS system calls exist)"
+	fi
+	if scan_console "$logs/$label/console.log" > "$logs/$label.splats.log"; then
+		result fail "$label: guest console has no WARN/BUG/KASAN/lockdep/RCU/hung-task report" "$logs/$label.splats.log"
+	else
+		result pass "$label: guest console has no WARN/BUG/KASAN/lockdep/RCU/hung-task report"
+	fi
+}
+
+stage "guest: selftests on the test kernel, 4-level paging"
+guest_suite 4
+stage "guest: selftests on the test kernel, 5-level paging"
+guest_suite 5
 
 stage "CONFIG_VAS=n"
 if ! make -s -C "$top" kernel-off > "$logs/kernel-off.log" 2>&1; then

@@ -12,11 +12,14 @@ mode=$1 kernel=$2 initrd=$3 logdir=$4
 shift 4
 mkdir -p "$logdir"
 limit=${VAS_QEMU_TIMEOUT:-1800}
-# no5lvl, 4-level paging: on 6.12 a KASAN kernel on an LA57 CPU (-cpu max)
-# can report a false wild-memory-access when an interrupt hits identify_cpu()
-# while it has cleared boot_cpu_data's capabilities: pgtable_l5_enabled()
-# reads them until the alternatives are applied.
-append="console=ttyS0 loglevel=4 panic=-1 oops=panic no5lvl vasmode=$mode $*"
+# VAS_QEMU_PAGING: 4 (no5lvl, the default) or 5 levels of page tables;
+# -cpu max offers LA57, so 5 is what the kernel picks by itself.
+case "${VAS_QEMU_PAGING:-4}" in
+4) paging=" no5lvl" ;;
+5) paging="" ;;
+*) echo "qemu.sh: VAS_QEMU_PAGING must be 4 or 5" >&2; exit 2 ;;
+esac
+append="console=ttyS0 loglevel=4 panic=-1 oops=panic$paging vasmode=$mode $*"
 set -- qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2G -nic none \
 	-bios /usr/share/qemu/qboot.rom -kernel "$kernel" -initrd "$initrd" -no-reboot
 

@@ -436,17 +436,11 @@ static int cond_player(struct condpp *cp, int me)
 }
 
 static void init_condpp(struct __test_metadata *const _metadata,
-			struct condpp *cp, bool pshared)
+			struct condpp *cp)
 {
 	pthread_mutexattr_t mattr;
 	pthread_condattr_t cattr;
 
-	if (!pshared) {
-		/* Process-private objects: their futexes are private ones. */
-		ASSERT_EQ(0, pthread_mutex_init(&cp->mutex, NULL));
-		ASSERT_EQ(0, pthread_cond_init(&cp->cond, NULL));
-		return;
-	}
 	ASSERT_EQ(0, pthread_mutexattr_init(&mattr));
 	ASSERT_EQ(0, pthread_mutexattr_setpshared(&mattr,
 						  PTHREAD_PROCESS_SHARED));
@@ -459,8 +453,7 @@ static void init_condpp(struct __test_metadata *const _metadata,
 	pthread_condattr_destroy(&cattr);
 }
 
-static void cond_pingpong(struct __test_metadata *const _metadata, int vid,
-			  bool pshared)
+static void cond_pingpong(struct __test_metadata *const _metadata, int vid)
 {
 	struct condpp *cp = VAS_PTR(0);
 	int go[2];
@@ -481,7 +474,7 @@ static void cond_pingpong(struct __test_metadata *const _metadata, int vid,
 
 	attach_switch(_metadata, vid);
 	map_vas(_metadata, cp, sizeof(*cp), MAP_PRIVATE);
-	init_condpp(_metadata, cp, pshared);
+	init_condpp(_metadata, cp);
 	send_go(_metadata, go[1]);
 	close(go[1]);
 	cond_player(cp, 0);
@@ -499,12 +492,7 @@ static void cond_pingpong(struct __test_metadata *const _metadata, int vid,
 
 TEST_F_TIMEOUT(share, pthread_process_shared, 120)
 {
-	cond_pingpong(_metadata, self->vid, true);
-}
-
-TEST_F_TIMEOUT(share, pthread_process_private, 120)
-{
-	cond_pingpong(_metadata, self->vid, false);
+	cond_pingpong(_metadata, self->vid);
 }
 
 /* Memory stays with the VAS. */
