@@ -8,6 +8,7 @@
 #ifndef _UAPI_LINUX_VAS_H
 #define _UAPI_LINUX_VAS_H
 
+#include <linux/const.h>
 #include <linux/types.h>
 
 /**
@@ -39,7 +40,7 @@
  * 512 GiB: the range that one entry of the top-level user page table
  * covers on x86-64 (a P4D entry; a PGD entry with 4-level paging).
  */
-#define VAS_SLOT_SIZE		(1ULL << 39)
+#define VAS_SLOT_SIZE		_BITULL(39)
 
 /**
  * define VAS_AREA_START - First address of the VAS area
