@@ -35,7 +35,7 @@
 #define VAS_ATTR_UNCHANGED	((__u32)-1)
 
 /**
- * define VAS_SLOT_SIZE - Granularity of address-space ownership
+ * define VAS_SLOT_SIZE - Granularity of ownership in an address space
  *
  * 512 GiB: the range that one entry of the top-level user page table
  * covers on x86-64 (a P4D entry; a PGD entry with 4-level paging).
