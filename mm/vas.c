@@ -49,6 +49,7 @@
 #include <linux/mmu_context.h>
 #include <linux/mutex.h>
 #include <linux/pgtable.h>
+#include <linux/pgalloc.h>
 #include <linux/pid.h>
 #include <linux/ptrace.h>
 #include <linux/rculist.h>
@@ -63,15 +64,14 @@
 #include <linux/userfaultfd_k.h>
 #include <linux/vas.h>
 #include <linux/xarray.h>
-#include <asm/pgalloc.h>
 #include <asm/trap_pf.h>
 #include <asm/tlbflush.h>
 
 /**
  * struct vas_owner - What an owner mm knows of the views of its tables.
- * @views: The attachments whose views share this mm's tables, through
- *         &vas_attachment.proc_node for a process mm and
- *         &vas_attachment.vas_node for a VAS mm.  Changed under vas_mutex,
+ * @views: The &vas_link.node of the attachments whose views share this
+ *         mm's tables: &vas_attachment.proc_link for a process mm,
+ *         &vas_attachment.vas_link for a VAS mm.  Changed under vas_mutex,
  *         read under RCU.
  * @is_vas: Whether this is a VAS mm (owns the VAS area) or a process mm
  *          (owns everything else).  Immutable.
@@ -81,6 +81,16 @@
 struct vas_owner {
 	struct list_head views;
 	bool is_vas;
+};
+
+/**
+ * struct vas_link - Entry of an attachment in the views of one owner.
+ * @node: Entry in &vas_owner.views.
+ * @att: The attachment.  Immutable.
+ */
+struct vas_link {
+	struct list_head node;
+	struct vas_attachment *att;
 };
 
 /**
@@ -109,8 +119,8 @@ struct vas_proc {
  * @view: The attachment mm; the attachment holds its mm_users reference.
  * @own_p4d: With 5-level paging, the P4D table of @view for PGD entry 0,
  *           which @view owns; NULL with 4-level paging.
- * @proc_node: Entry in the views of @proc.
- * @vas_node: Entry in the views of the VAS mm.
+ * @proc_link: Entry in the views of @proc.
+ * @vas_link: Entry in the views of the VAS mm.
  * @readonly: Whether the VAS is attached without write access.
  * @unlinked: Set when teardown begins, under each owner's page_table_lock:
  *            owners stop writing the view's entries.
@@ -127,8 +137,8 @@ struct vas_attachment {
 	struct mm_struct *proc;
 	struct mm_struct *view;
 	p4d_t *own_p4d;
-	struct list_head proc_node;
-	struct list_head vas_node;
+	struct vas_link proc_link;
+	struct vas_link vas_link;
 	bool readonly;
 	bool unlinked;
 	unsigned int nr_switched;
@@ -667,6 +677,15 @@ static unsigned long vas_entry_size(unsigned long addr)
 }
 
 /*
+ * Clear a PGD entry of a view with 5-level paging; pgd_clear() is a
+ * conditional expression that sparse rejects as a statement.
+ */
+static void vas_pgd_clear(pgd_t *pgd)
+{
+	set_pgd(pgd, __pgd(0));
+}
+
+/*
  * Make the view's entry for @addr what the owner's entry says: the owner's
  * table, read-only for a read-only attachment of VAS memory, or nothing.
  * The caller holds the owner's page_table_lock.
@@ -687,7 +706,7 @@ static void vas_sync_entry(struct vas_attachment *att, struct mm_struct *owner,
 			set_pgd(vpgd, __pgd(_PAGE_TABLE |
 					    __pa(pgd_page_vaddr(*opgd))));
 		else
-			pgd_clear(vpgd);
+			vas_pgd_clear(vpgd);
 		return;
 	}
 	vp4d = p4d_offset(vpgd, addr);
@@ -707,25 +726,17 @@ static bool vas_owns(struct vas_owner *owner, unsigned long addr)
 	return owner->is_vas == vas_addr_in_area(addr);
 }
 
-static struct vas_attachment *vas_owner_next(struct vas_owner *owner,
-					     struct list_head *pos)
-{
-	if (owner->is_vas)
-		return list_entry_rcu(pos, struct vas_attachment, vas_node);
-	return list_entry_rcu(pos, struct vas_attachment, proc_node);
-}
-
 /* Mirror the owner's entry for @addr into all its views. */
 static void vas_sync_views(struct mm_struct *mm, unsigned long addr)
 {
 	struct vas_owner *owner = READ_ONCE(mm->vas);
-	struct list_head *pos;
+	struct vas_link *link;
 
 	if (!owner || !vas_owns(owner, addr))
 		return;
 	rcu_read_lock();
-	list_for_each_rcu(pos, &owner->views)
-		vas_sync_entry(vas_owner_next(owner, pos), mm, addr);
+	list_for_each_entry_rcu(link, &owner->views, node)
+		vas_sync_entry(link->att, mm, addr);
 	rcu_read_unlock();
 }
 
@@ -777,14 +788,14 @@ void __vas_flush_views(struct mm_struct *mm, unsigned long start,
 		       bool freed_tables)
 {
 	struct vas_owner *owner = READ_ONCE(mm->vas);
-	struct list_head *pos;
+	struct vas_link *link;
 
 	if (!owner)
 		return;
 	rcu_read_lock();
-	list_for_each_rcu(pos, &owner->views)
-		flush_tlb_mm_range(vas_owner_next(owner, pos)->view, start, end,
-				   stride_shift, freed_tables);
+	list_for_each_entry_rcu(link, &owner->views, node)
+		flush_tlb_mm_range(link->att->view, start, end, stride_shift,
+				   freed_tables);
 	rcu_read_unlock();
 }
 
@@ -802,13 +813,13 @@ void __vas_tlbbatch_add_views(struct arch_tlbflush_unmap_batch *batch,
 {
 	struct vas_owner *owner = READ_ONCE(mm->vas);
 	struct mm_struct *view;
-	struct list_head *pos;
+	struct vas_link *link;
 
 	if (!owner)
 		return;
 	rcu_read_lock();
-	list_for_each_rcu(pos, &owner->views) {
-		view = vas_owner_next(owner, pos)->view;
+	list_for_each_entry_rcu(link, &owner->views, node) {
+		view = link->att->view;
 		inc_mm_tlb_gen(view);
 		cpumask_or(&batch->cpumask, &batch->cpumask, mm_cpumask(view));
 	}
@@ -873,7 +884,7 @@ static void vas_view_unlink(struct vas_attachment *att)
 	WRITE_ONCE(att->unlinked, true);
 	for (addr = 0; addr < TASK_SIZE_MAX; addr += vas_entry_size(addr)) {
 		if (vas_entry_size(addr) == PGDIR_SIZE)
-			pgd_clear(pgd_offset(att->view, addr));
+			vas_pgd_clear(pgd_offset(att->view, addr));
 		else if (!vas_addr_in_area(addr))
 			p4d_clear(p4d_offset(pgd_offset(att->view, addr), addr));
 	}
@@ -903,11 +914,11 @@ static void vas_view_destroy(struct vas_attachment *att)
 	lockdep_assert_held(&vas_mutex);
 	vas_view_unlink(att);
 	flush_tlb_mm_range(att->view, 0, TLB_FLUSH_ALL, PAGE_SHIFT, true);
-	list_del_rcu(&att->proc_node);
-	list_del_rcu(&att->vas_node);
+	list_del_rcu(&att->proc_link.node);
+	list_del_rcu(&att->vas_link.node);
 	synchronize_rcu();
 	if (att->own_p4d) {
-		pgd_clear(pgd_offset(att->view, 0));
+		vas_pgd_clear(pgd_offset(att->view, 0));
 		flush_tlb_mm_range(att->view, 0, TLB_FLUSH_ALL, PAGE_SHIFT,
 				   true);
 		p4d_free(att->view, att->own_p4d);
@@ -992,14 +1003,14 @@ static struct vas_proc *vas_proc_of(struct mm_struct *mm)
 static struct vas_attachment *vas_proc_find(struct mm_struct *mm, int vid)
 {
 	struct vas_proc *proc = vas_proc_of(mm);
-	struct vas_attachment *att;
+	struct vas_link *link;
 
 	if (!proc)
 		return NULL;
-	list_for_each_entry_rcu(att, &proc->owner.views, proc_node,
+	list_for_each_entry_rcu(link, &proc->owner.views, node,
 				lockdep_is_held(&vas_mutex))
-		if (att->vid == vid)
-			return att;
+		if (link->att->vid == vid)
+			return link->att;
 	return NULL;
 }
 
@@ -1082,8 +1093,10 @@ static int vas_attach_mm(struct vas *vas, struct mm_struct *mm, bool readonly)
 	/* Publish first: owners then keep the view current while we link. */
 	mmgrab(mm);
 	kobject_get(&vas->kobj);
-	list_add_rcu(&att->proc_node, &proc->owner.views);
-	list_add_rcu(&att->vas_node, &vas->owner.views);
+	att->proc_link.att = att;
+	att->vas_link.att = att;
+	list_add_rcu(&att->proc_link.node, &proc->owner.views);
+	list_add_rcu(&att->vas_link.node, &vas->owner.views);
 	vas_view_link(att);
 	proc->nr_attached++;
 	vas->nr_attached++;
@@ -1091,7 +1104,7 @@ static int vas_attach_mm(struct vas *vas, struct mm_struct *mm, bool readonly)
 
 out_view:
 	if (att->own_p4d) {
-		pgd_clear(pgd_offset(att->view, 0));
+		vas_pgd_clear(pgd_offset(att->view, 0));
 		p4d_free(att->view, att->own_p4d);
 	}
 	mmput(att->view);
@@ -1215,8 +1228,9 @@ out:
  */
 void __vas_mm_exit(struct mm_struct *mm)
 {
-	struct vas_attachment *att, *next;
 	struct vas_proc *proc = vas_proc_of(mm);
+	struct vas_link *link, *next;
+	struct vas_attachment *att;
 
 	if (!proc) {
 		/* A VAS mm: its VAS is gone, and with it every view. */
@@ -1224,7 +1238,8 @@ void __vas_mm_exit(struct mm_struct *mm)
 		return;
 	}
 	mutex_lock(&vas_mutex);
-	list_for_each_entry_safe(att, next, &proc->owner.views, proc_node) {
+	list_for_each_entry_safe(link, next, &proc->owner.views, node) {
+		att = link->att;
 		WARN_ON_ONCE(att->nr_switched);
 		vas_view_destroy(att);
 		vas_attachment_free(att);
