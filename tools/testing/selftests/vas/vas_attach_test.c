@@ -1278,6 +1278,7 @@ static void *switcher_fn(void *arg)
 	sw->switch_out = vas_switch(0);
 	sw->active_end = active_vas();
 	pthread_barrier_wait(&sw->barrier);	/* 5: switched out */
+	pthread_barrier_wait(&sw->barrier);	/* 6: may exit */
 	return NULL;
 }
 
@@ -1336,6 +1337,7 @@ TEST_F(attach, detach_busy_thread)
 		TH_LOG("vas_detach: %s", strerror(errno));
 	}
 	check_not_attached(_metadata, vid, 0);
+	pthread_barrier_wait(&sw.barrier);	/* 6 */
 	EXPECT_EQ(0, pthread_join(thread, NULL));
 	pthread_barrier_destroy(&sw.barrier);
 }
@@ -1621,6 +1623,7 @@ TEST_F(attach, proc_status)
 	EXPECT_EQ(0, sw.active_end);
 	EXPECT_EQ(0, task_status_vas(sw.tid));
 	check_status(_metadata, 0);
+	pthread_barrier_wait(&sw.barrier);	/* 6 */
 	EXPECT_EQ(0, pthread_join(thread, NULL));
 	pthread_barrier_destroy(&sw.barrier);
 
