@@ -65,49 +65,6 @@
 
 #define SLAB_DIR "/sys/kernel/slab"
 
-struct meminfo {
-	long mem_total;		/* KiB */
-	long mem_free;		/* KiB */
-	long slab;		/* KiB */
-	long page_tables;	/* KiB */
-	long sunreclaim;	/* KiB */
-};
-
-static int read_meminfo(struct meminfo *mi)
-{
-	const struct {
-		const char *key;
-		long *value;
-	} fields[] = {
-		{ "MemFree:", &mi->mem_free },
-		{ "Slab:", &mi->slab },
-		{ "MemTotal:", &mi->mem_total },
-		{ "PageTables:", &mi->page_tables },
-		{ "SUnreclaim:", &mi->sunreclaim },
-	};
-	char line[128];
-	size_t i, len;
-	int found = 0;
-	FILE *f;
-
-	memset(mi, 0, sizeof(*mi));
-	f = fopen("/proc/meminfo", "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		for (i = 0; i < ARRAY_SIZE(fields); i++) {
-			len = strlen(fields[i].key);
-			if (!strncmp(line, fields[i].key, len)) {
-				*fields[i].value = strtol(line + len, NULL, 10);
-				found |= 1 << i;
-			}
-		}
-	}
-	fclose(f);
-	/* SUnreclaim is information, the rest is needed. */
-	return (found & 15) == 15 ? 0 : -1;
-}
-
 /*
  * Shrinks every slab cache, which also frees the objects of the cache that
  * the KASAN quarantine holds.  Merged caches are symbolic links: only the
@@ -150,27 +107,14 @@ static int shrink_slabs(bool probe)
  */
 static void settle_and_read(struct __test_metadata *const _metadata,
 			    unsigned int usecs, bool shrink,
-			    struct meminfo *mi)
+			    struct vas_meminfo *mi)
 {
 	usleep(usecs);
 	if (shrink) {
 		shrink_slabs(false);
 		usleep(100000);
 	}
-	ASSERT_EQ(0, read_meminfo(mi));
-}
-
-/* vas_delete(), retried while a process that is gone may still be attached. */
-static int delete_retry(int vid, double seconds)
-{
-	double end = vas_now() + seconds;
-
-	while (vas_delete(vid)) {
-		if (errno != EBUSY || vas_now() > end)
-			return -1;
-		usleep(10000);
-	}
-	return 0;
+	ASSERT_EQ(0, vas_read_meminfo(mi));
 }
 
 FIXTURE(attach_leak) {
@@ -195,7 +139,7 @@ FIXTURE_TEARDOWN_PARENT(attach_leak)
 {
 	int vid = vas_find(self->name);
 
-	if (vid > 0 && delete_retry(vid, CLEANUP_SECONDS))
+	if (vid > 0 && vas_delete_retry(vid, CLEANUP_SECONDS))
 		TH_LOG("cannot delete %s: %s", self->name, strerror(errno));
 }
 
@@ -281,7 +225,7 @@ static int run_cycles(struct __test_metadata *const _metadata,
 
 TEST_F_TIMEOUT(attach_leak, attach_switch_detach, 300)
 {
-	struct meminfo first, prev, before, after;
+	struct vas_meminfo first, prev, before, after;
 	double start = vas_now(), t;
 	long quarantine_max;
 	int warmup, done;
@@ -367,7 +311,7 @@ TEST_F_TIMEOUT(attach_leak, multi_process, 300)
 {
 	size_t stride = getpagesize() / sizeof(unsigned long);
 	size_t pages = SHARED_SIZE / getpagesize(), i;
-	struct meminfo first, populated, during, after, last;
+	struct vas_meminfo first, populated, during, after, last;
 	unsigned long *mem = VAS_PTR(0);
 	pid_t children[NR_CHILDREN];
 	int ready[2], go[2], vid, c, status;
@@ -426,7 +370,7 @@ TEST_F_TIMEOUT(attach_leak, multi_process, 300)
 		got += ret;
 	}
 	EXPECT_EQ(NR_CHILDREN, got);
-	ASSERT_EQ(0, read_meminfo(&during));
+	ASSERT_EQ(0, vas_read_meminfo(&during));
 	close(go[1]);
 	close(ready[0]);
 	for (c = 0; c < NR_CHILDREN; c++) {
@@ -445,7 +389,7 @@ TEST_F_TIMEOUT(attach_leak, multi_process, 300)
 		EXPECT_EQ(child_mark(c), mem[c * stride + 1]);
 	ASSERT_EQ(0, vas_switch(0));
 	ASSERT_EQ(0, vas_detach(0, vid));
-	EXPECT_EQ(0, delete_retry(vid, DELETE_SECONDS))
+	EXPECT_EQ(0, vas_delete_retry(vid, DELETE_SECONDS))
 	{
 		TH_LOG("vas_delete: %s", strerror(errno));
 	}

@@ -580,37 +580,14 @@ static void check_data(struct __test_metadata *const _metadata, int vid,
 	EXPECT_EQ(0, vas_switch(active));
 }
 
-static pid_t fork_child(struct __test_metadata *const _metadata)
-{
-	pid_t child;
-
-	fflush(stdout);
-	fflush(stderr);
-	child = fork();
-	ASSERT_LE(0, child);
-	return child;
-}
-
-/* Children report their failures through the shared _metadata. */
-static void wait_child(struct __test_metadata *const _metadata, pid_t child)
-{
-	int status;
-
-	EXPECT_EQ(child, waitpid(child, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
-	{
-		TH_LOG("child %d ended with status %#x", child, status);
-	}
-}
-
 /* A pid that no process has: of a child that was reaped. */
 static pid_t dead_pid(struct __test_metadata *const _metadata)
 {
-	pid_t child = fork_child(_metadata);
+	pid_t child = vas_fork_child(_metadata);
 
 	if (!child)
 		_exit(0);
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 	return child;
 }
 
@@ -720,7 +697,7 @@ TEST_F(attach, second_process)
 
 	create_data(_metadata, vid, len, 2);
 
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		/* Attachments are per process: this one attaches itself. */
 		EXPECT_EQ(0, active_vas());
@@ -743,7 +720,7 @@ TEST_F(attach, second_process)
 		check_not_attached(_metadata, vid, 0);
 		_exit(0);
 	}
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 
 	/* The parent stayed attached and sees what the child wrote. */
 	check_attached(_metadata, vid);
@@ -763,7 +740,7 @@ TEST_F(attach, fork_inherits_nothing)
 	/* Fork once from the image, once while switched into the VAS. */
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, vas_switch(i ? vid : 0));
-		child = fork_child(_metadata);
+		child = vas_fork_child(_metadata);
 		if (!child) {
 			/* The child has the image and no attachment. */
 			EXPECT_EQ(0, active_vas());
@@ -775,7 +752,7 @@ TEST_F(attach, fork_inherits_nothing)
 			check_segv(_metadata, AREA, false, SEGV_MAPERR);
 			_exit(0);
 		}
-		wait_child(_metadata, child);
+		vas_wait_child(_metadata, child);
 
 		EXPECT_EQ(i ? vid : 0, active_vas());
 		if (i) {
@@ -1048,10 +1025,10 @@ TEST_F(attach, attach_eacces)
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		ASSERT_EQ(0, do_setattr(vid, cases[i].mode, cases[i].user,
 					cases[i].group));
-		child = fork_child(_metadata);
+		child = vas_fork_child(_metadata);
 		if (!child)
 			eacces_child(_metadata, vid, &cases[i]);
-		wait_child(_metadata, child);
+		vas_wait_child(_metadata, child);
 		check_not_attached(_metadata, vid, 0);
 	}
 }
@@ -1067,7 +1044,7 @@ TEST_F(attach, attach_detach_eperm)
 
 	/* The mode lets everybody attach: only the ptrace check fails. */
 	ASSERT_EQ(0, do_setattr(vid, 0666, UNCHANGED, UNCHANGED));
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		EXPECT_TRUE(become_user())
 		{
@@ -1086,11 +1063,11 @@ TEST_F(attach, attach_detach_eperm)
 		EXPECT_EQ(0, vas_detach(0, vid));
 		_exit(0);
 	}
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 	check_not_attached(_metadata, vid, 0);
 
 	ASSERT_EQ(0, vas_attach(0, vid, O_RDWR));
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		EXPECT_TRUE(become_user())
 		{
@@ -1100,7 +1077,7 @@ TEST_F(attach, attach_detach_eperm)
 		EXPECT_EQ(EPERM, errno);
 		_exit(0);
 	}
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 	check_attached(_metadata, vid);
 	EXPECT_EQ(0, vas_detach(0, vid));
 	check_not_attached(_metadata, vid, 0);
@@ -1119,7 +1096,7 @@ TEST_F(attach, attach_other_process)
 	ASSERT_EQ(0, pipe(to_child));
 	ASSERT_EQ(0, pipe(to_parent));
 
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		close(to_child[1]);
 		close(to_parent[0]);
@@ -1174,7 +1151,7 @@ TEST_F(attach, attach_other_process)
 	EXPECT_EQ(-1, vas_detach(child, vid));
 	EXPECT_EQ(EINVAL, errno);
 	ASSERT_EQ(1, write(to_child[1], "d", 1));
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 	self->child = 0;
 	close(to_child[1]);
 	close(to_parent[0]);

@@ -33,49 +33,6 @@
 #define MAX_SLAB_GROWTH_KB (4 * 1024)
 #define MAX_MEMFREE_DROP_KB (8 * 1024)
 
-struct meminfo {
-	long mem_total;		/* KiB */
-	long mem_free;		/* KiB */
-	long slab;		/* KiB */
-	long sunreclaim;	/* KiB */
-	long percpu;		/* KiB */
-};
-
-static int read_meminfo(struct meminfo *mi)
-{
-	const struct {
-		const char *key;
-		long *value;
-	} fields[] = {
-		{ "MemFree:", &mi->mem_free },
-		{ "Slab:", &mi->slab },
-		{ "MemTotal:", &mi->mem_total },
-		{ "SUnreclaim:", &mi->sunreclaim },
-		{ "Percpu:", &mi->percpu },
-	};
-	char line[128];
-	size_t i, len;
-	int found = 0;
-	FILE *f;
-
-	memset(mi, 0, sizeof(*mi));
-	f = fopen("/proc/meminfo", "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		for (i = 0; i < ARRAY_SIZE(fields); i++) {
-			len = strlen(fields[i].key);
-			if (!strncmp(line, fields[i].key, len)) {
-				*fields[i].value = strtol(line + len, NULL, 10);
-				found |= 1 << i;
-			}
-		}
-	}
-	fclose(f);
-	/* MemFree, Slab and MemTotal are needed, the rest is information. */
-	return (found & 7) == 7 ? 0 : -1;
-}
-
 struct names {
 	char name[64];		/* never exists between two cycles */
 	char existing[64];	/* exists during failed_calls */
@@ -166,16 +123,16 @@ static void run_cycles(struct __test_metadata *const _metadata,
 
 /* Lets RCU callbacks and deferred work run, then reads /proc/meminfo. */
 static void settle_and_read(struct __test_metadata *const _metadata,
-			    unsigned int usecs, struct meminfo *mi)
+			    unsigned int usecs, struct vas_meminfo *mi)
 {
 	usleep(usecs);
-	ASSERT_EQ(0, read_meminfo(mi));
+	ASSERT_EQ(0, vas_read_meminfo(mi));
 }
 
 static void check_no_leak(struct __test_metadata *const _metadata,
 			  const struct names *names, cycle_fn cycle)
 {
-	struct meminfo first, prev, before, after;
+	struct vas_meminfo first, prev, before, after;
 	double start = vas_now();
 	long quarantine_max;
 	int warmup = 0;

@@ -307,19 +307,6 @@ FIXTURE(lifecycle) {
 	int vid;
 };
 
-/* vas_delete(), retried while a process that is gone may still be attached. */
-static int delete_retry(int vid, double seconds)
-{
-	double end = vas_now() + seconds;
-
-	while (vas_delete(vid)) {
-		if (errno != EBUSY || vas_now() > end)
-			return -1;
-		usleep(10000);
-	}
-	return 0;
-}
-
 FIXTURE_SETUP(lifecycle)
 {
 	if (!vas_supported())
@@ -339,38 +326,8 @@ FIXTURE_TEARDOWN_PARENT(lifecycle)
 {
 	int vid = vas_find(self->name);
 
-	if (vid > 0 && delete_retry(vid, CLEANUP_SECONDS))
+	if (vid > 0 && vas_delete_retry(vid, CLEANUP_SECONDS))
 		TH_LOG("cannot delete %s: %s", self->name, strerror(errno));
-}
-
-/* A child that dies with the test process, so that it never holds the VAS. */
-static pid_t fork_child(struct __test_metadata *const _metadata)
-{
-	pid_t parent = getpid();
-	pid_t child;
-
-	fflush(stdout);
-	fflush(stderr);
-	child = fork();
-	ASSERT_LE(0, child);
-	if (!child) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-	}
-	return child;
-}
-
-/* The child reports failures through the shared _metadata. */
-static void wait_child(struct __test_metadata *const _metadata, pid_t child)
-{
-	int status;
-
-	ASSERT_EQ(child, waitpid(child, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
-	{
-		TH_LOG("child %d ended with status %#x", child, status);
-	}
 }
 
 /* Waits for a process that ran the checking image. */
@@ -454,7 +411,7 @@ static void finish(struct __test_metadata *const _metadata, int vid)
 	{
 		TH_LOG("vas_detach: %s", strerror(errno));
 	}
-	EXPECT_EQ(0, delete_retry(vid, DELETE_SECONDS))
+	EXPECT_EQ(0, vas_delete_retry(vid, DELETE_SECONDS))
 	{
 		TH_LOG("vas_delete: %s", strerror(errno));
 	}
@@ -464,7 +421,7 @@ static void finish(struct __test_metadata *const _metadata, int vid)
 static void check_deletable(struct __test_metadata *const _metadata,
 			    int vid, const char *name)
 {
-	EXPECT_EQ(0, delete_retry(vid, DELETE_SECONDS))
+	EXPECT_EQ(0, vas_delete_retry(vid, DELETE_SECONDS))
 	{
 		TH_LOG("vas_delete: %s", strerror(errno));
 	}
@@ -486,7 +443,7 @@ TEST_F(lifecycle, fork_while_switched)
 	/* Outside the VAS area a switched thread writes the image. */
 	image_word = IMAGE_MAGIC;
 
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		/* The image, and nothing attached. */
 		EXPECT_EQ(0, active_vas());
@@ -516,7 +473,7 @@ TEST_F(lifecycle, fork_while_switched)
 	/* The parent is still switched. */
 	EXPECT_EQ(self->vid, active_vas());
 	EXPECT_EQ(VAS_MAGIC, mem[0]);
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 	EXPECT_EQ(self->vid, active_vas());
 	EXPECT_EQ(~VAS_MAGIC, mem[1]);
 	EXPECT_EQ(-1, vas_detach(0, self->vid));
@@ -584,7 +541,7 @@ TEST_F(lifecycle, exec_while_switched)
 
 	ASSERT_EQ(0, pipe2(report, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(hold, O_CLOEXEC));
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		close(report[0]);
 		close(hold[1]);
@@ -634,7 +591,7 @@ TEST_F(lifecycle, exec_from_thread)
 
 	ASSERT_EQ(0, pipe2(report, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(hold, O_CLOEXEC));
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		close(report[0]);
 		close(hold[1]);
@@ -666,14 +623,14 @@ TEST_F(lifecycle, exit_while_switched)
 	unsigned long *mem;
 	pid_t child;
 
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		attach_switch(_metadata, self->vid);
 		mem = map_vas(_metadata);
 		mem[1] = VAS_MAGIC;
 		_exit(0);
 	}
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 	check_deletable(_metadata, self->vid, self->name);
 }
 
@@ -750,7 +707,7 @@ TEST_F(lifecycle, exit_group_while_switched)
 	pid_t child;
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		attach_switch(_metadata, self->vid);
 		map_vas(_metadata);
@@ -758,7 +715,7 @@ TEST_F(lifecycle, exit_group_while_switched)
 		EXPECT_EQ(self->vid, status_vas(0, 0));
 		_exit(0);
 	}
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 	close(p[0]);
 	close(p[1]);
 	check_deletable(_metadata, self->vid, self->name);
@@ -898,7 +855,7 @@ TEST_F(lifecycle, sigkill_while_switched)
 	char c;
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		close(p[0]);
 		ASSERT_EQ(0, pipe2(never, O_CLOEXEC));
@@ -930,7 +887,7 @@ TEST_F(lifecycle, sigsegv_while_switched)
 	int status;
 	pid_t child;
 
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		attach_switch(_metadata, self->vid);
 		map_vas(_metadata);
@@ -1134,7 +1091,7 @@ static void start_switched_child(struct __test_metadata *const _metadata,
 
 	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		close(ready[0]);
 		close(go[1]);
@@ -1173,7 +1130,7 @@ static void end_switched_child(struct __test_metadata *const _metadata,
 			       struct switched_child *sc)
 {
 	close(sc->go);
-	wait_child(_metadata, sc->pid);
+	vas_wait_child(_metadata, sc->pid);
 }
 
 TEST_F(lifecycle, proc_maps_switched)

@@ -153,29 +153,6 @@ static void become_user(struct __test_metadata *const _metadata, uid_t uid,
 	become(_metadata, uid, uid, uid, gid, gid, gid, ngroups, groups);
 }
 
-static pid_t fork_child(struct __test_metadata *const _metadata)
-{
-	pid_t child;
-
-	fflush(stdout);
-	fflush(stderr);
-	child = fork();
-	ASSERT_LE(0, child);
-	return child;
-}
-
-/* The child reports failures through the shared _metadata. */
-static void wait_child(struct __test_metadata *const _metadata, pid_t child)
-{
-	int status;
-
-	ASSERT_EQ(child, waitpid(child, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status))
-	{
-		TH_LOG("child ended with status %#x", status);
-	}
-}
-
 TEST_F(perm, unprivileged_create)
 {
 	static const gid_t groups[] = { GROUP1 };
@@ -184,7 +161,7 @@ TEST_F(perm, unprivileged_create)
 	pid_t child;
 	int vid;
 
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		become_user(_metadata, USER1, GROUP1, 1, groups);
 
@@ -210,7 +187,7 @@ TEST_F(perm, unprivileged_create)
 		vas_check_attr(_metadata, vid, 0444, USER1, GROUP1);
 		_exit(0);
 	}
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 
 	/* CAP_DAC_OVERRIDE deletes it anyway. */
 	vid = vas_find(name_ro);
@@ -232,7 +209,7 @@ TEST_F(perm, unprivileged_on_root_vas)
 	for (i = 0; i < ARRAY_SIZE(modes); i++) {
 		vid = create_owned(_metadata, name, modes[i], 0, 0);
 
-		child = fork_child(_metadata);
+		child = vas_fork_child(_metadata);
 		if (!child) {
 			become_user(_metadata, USER1, GROUP1, 1, groups);
 
@@ -259,7 +236,7 @@ TEST_F(perm, unprivileged_on_root_vas)
 			vas_check_attr(_metadata, vid, modes[i], 0, 0);
 			_exit(0);
 		}
-		wait_child(_metadata, child);
+		vas_wait_child(_metadata, child);
 
 		EXPECT_EQ(vid, vas_find(name));
 		vas_check_attr(_metadata, vid, modes[i], 0, 0);
@@ -324,7 +301,7 @@ TEST_F(perm, delete_permission)
 		vid = create_owned(_metadata, name, c->mode, c->user,
 				   c->group);
 
-		child = fork_child(_metadata);
+		child = vas_fork_child(_metadata);
 		if (!child) {
 			become_user(_metadata, c->uid, c->gid, c->ngroups,
 				    c->groups);
@@ -344,7 +321,7 @@ TEST_F(perm, delete_permission)
 			}
 			_exit(0);
 		}
-		wait_child(_metadata, child);
+		vas_wait_child(_metadata, child);
 
 		if (c->error) {
 			EXPECT_EQ(vid, vas_find(name))
@@ -372,7 +349,7 @@ TEST_F(perm, owner_setattr)
 	/* Writable by the group, but owned by root. */
 	vid_grp = create_owned(_metadata, name_grp, 0666, 0, GROUP2);
 
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		become_user(_metadata, USER1, GROUP1, ARRAY_SIZE(groups),
 			    groups);
@@ -426,7 +403,7 @@ TEST_F(perm, owner_setattr)
 		vas_check_attr(_metadata, vid_grp, 0666, 0, GROUP2);
 		_exit(0);
 	}
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 
 	vas_check_attr(_metadata, vid_grp, 0666, 0, GROUP2);
 	vas_check_sysfs(_metadata, vid_grp, name_grp, 0666, 0, GROUP2);
@@ -446,7 +423,7 @@ TEST_F(perm, root_fsuid)
 	vid_root = create_owned(_metadata, name_root, 0644, 0, 0);
 	vid_user = create_owned(_metadata, name_user, 0600, USER1, GROUP1);
 
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		ASSERT_EQ(0, setgroups(0, NULL));
 		setfsgid(GROUP1);
@@ -474,7 +451,7 @@ TEST_F(perm, root_fsuid)
 		EXPECT_EQ(0, vas_delete(vid));
 		_exit(0);
 	}
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 
 	vas_check_gone(_metadata, vid_user, name_user);
 	vas_check_gone(_metadata, -1, name_new);
@@ -494,7 +471,7 @@ TEST_F(perm, unprivileged_fsuid)
 	vid_u = create_owned(_metadata, name_u, 0600, USER3, 0);
 	vid_g = create_owned(_metadata, name_g, 0060, 0, GROUP3 + 2);
 
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		/* Real, effective and saved ids all differ. */
 		become(_metadata, USER1, USER2, USER3, GROUP3, GROUP3 + 1,
@@ -523,7 +500,7 @@ TEST_F(perm, unprivileged_fsuid)
 		EXPECT_EQ(0, vas_delete(vid));
 		_exit(0);
 	}
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 
 	vas_check_gone(_metadata, vid_u, name_u);
 	vas_check_gone(_metadata, vid_g, name_g);
@@ -551,7 +528,7 @@ TEST_F(perm, root_capabilities)
 	vid_own = create_owned(_metadata, name_own, 0644, 0, 0);
 
 	/* Without CAP_DAC_OVERRIDE, root is "other" for a user's VAS. */
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		ASSERT_EQ(0, setgroups(0, NULL));
 		drop_effective_cap(_metadata, CAP_DAC_OVERRIDE);
@@ -560,11 +537,11 @@ TEST_F(perm, root_capabilities)
 		EXPECT_EQ(0, do_setattr(vid, 0640, UNCHANGED, UNCHANGED));
 		_exit(0);
 	}
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 	vas_check_attr(_metadata, vid, 0640, USER1, GROUP1);
 
 	/* Without CAP_FOWNER, only the owner may change the mode. */
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		drop_effective_cap(_metadata, CAP_FOWNER);
 		EXPECT_EQ(-1, do_setattr(vid, 0666, UNCHANGED, UNCHANGED));
@@ -572,12 +549,12 @@ TEST_F(perm, root_capabilities)
 		EXPECT_EQ(0, do_setattr(vid_own, 0600, UNCHANGED, UNCHANGED));
 		_exit(0);
 	}
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 	vas_check_attr(_metadata, vid, 0640, USER1, GROUP1);
 	vas_check_attr(_metadata, vid_own, 0600, 0, 0);
 
 	/* Without CAP_CHOWN, even the owner cannot give a VAS away. */
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		static const gid_t groups[] = { 0 };
 
@@ -593,7 +570,7 @@ TEST_F(perm, root_capabilities)
 		EXPECT_EQ(0, do_setattr(vid_own, 0644, 0, 0));
 		_exit(0);
 	}
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 	vas_check_attr(_metadata, vid, 0640, USER1, GROUP1);
 	vas_check_attr(_metadata, vid_own, 0644, 0, 0);
 
@@ -653,7 +630,7 @@ TEST_F(perm, user_namespace)
 	ASSERT_EQ(0, pipe(to_parent));
 	ASSERT_EQ(0, pipe(to_child));
 
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		c = unshare(CLONE_NEWUSER) ? 'S' : 'U';
 		if (write(to_parent[1], &c, 1) != 1 || c == 'S')
@@ -683,7 +660,7 @@ TEST_F(perm, user_namespace)
 	}
 	ASSERT_EQ(1, read(to_parent[0], &c, 1));
 	if (c == 'S') {
-		wait_child(_metadata, child);
+		vas_wait_child(_metadata, child);
 		SKIP(goto out, "no user namespaces");
 	}
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", child);
@@ -692,7 +669,7 @@ TEST_F(perm, user_namespace)
 	EXPECT_EQ(0, write_file(path, "0 1000 1\n1 0 1\n"));
 	c = 'M';
 	ASSERT_EQ(1, write(to_child[1], &c, 1));
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 
 	/* Nothing changed, seen from the initial namespace. */
 	vas_check_attr(_metadata, vid_root, 0644, 0, 0);

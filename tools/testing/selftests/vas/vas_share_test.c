@@ -58,19 +58,6 @@ FIXTURE(share) {
 	int vid;
 };
 
-/* vas_delete(), retried while a process that is gone may still be attached. */
-static int delete_retry(int vid, double seconds)
-{
-	double end = vas_now() + seconds;
-
-	while (vas_delete(vid)) {
-		if (errno != EBUSY || vas_now() > end)
-			return -1;
-		usleep(10000);
-	}
-	return 0;
-}
-
 FIXTURE_SETUP(share)
 {
 	if (!vas_supported())
@@ -90,38 +77,8 @@ FIXTURE_TEARDOWN_PARENT(share)
 {
 	int vid = vas_find(self->name);
 
-	if (vid > 0 && delete_retry(vid, CLEANUP_SECONDS))
+	if (vid > 0 && vas_delete_retry(vid, CLEANUP_SECONDS))
 		TH_LOG("cannot delete %s: %s", self->name, strerror(errno));
-}
-
-/* A child that dies with the test process, so that it never holds the VAS. */
-static pid_t fork_child(struct __test_metadata *const _metadata)
-{
-	pid_t parent = getpid();
-	pid_t child;
-
-	fflush(stdout);
-	fflush(stderr);
-	child = fork();
-	ASSERT_LE(0, child);
-	if (!child) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-	}
-	return child;
-}
-
-/* The child reports failures through the shared _metadata. */
-static void wait_child(struct __test_metadata *const _metadata, pid_t child)
-{
-	int status;
-
-	ASSERT_EQ(child, waitpid(child, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
-	{
-		TH_LOG("child %d ended with status %#x", child, status);
-	}
 }
 
 /* Blocks until the other end writes a byte; fails on EOF. */
@@ -175,7 +132,7 @@ static void finish(struct __test_metadata *const _metadata, int vid)
 	{
 		TH_LOG("vas_detach: %s", strerror(errno));
 	}
-	EXPECT_EQ(0, delete_retry(vid, DELETE_SECONDS))
+	EXPECT_EQ(0, vas_delete_retry(vid, DELETE_SECONDS))
 	{
 		TH_LOG("vas_delete: %s", strerror(errno));
 	}
@@ -326,7 +283,7 @@ static void futex_pingpong(struct __test_metadata *const _metadata, int vid,
 	pid_t child;
 
 	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		close(go[1]);
 		wait_go(_metadata, go[0]);
@@ -343,7 +300,7 @@ static void futex_pingpong(struct __test_metadata *const _metadata, int vid,
 	send_go(_metadata, go[1]);
 	close(go[1]);
 	futex_player(pp, 0, flags);
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 
 	check_player(_metadata, &pp->stats[0], "test process");
 	check_player(_metadata, &pp->stats[1], "child");
@@ -460,7 +417,7 @@ static void cond_pingpong(struct __test_metadata *const _metadata, int vid)
 	pid_t child;
 
 	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
-	child = fork_child(_metadata);
+	child = vas_fork_child(_metadata);
 	if (!child) {
 		close(go[1]);
 		wait_go(_metadata, go[0]);
@@ -478,7 +435,7 @@ static void cond_pingpong(struct __test_metadata *const _metadata, int vid)
 	send_go(_metadata, go[1]);
 	close(go[1]);
 	cond_player(cp, 0);
-	wait_child(_metadata, child);
+	vas_wait_child(_metadata, child);
 
 	check_player(_metadata, &cp->stats[0], "test process");
 	check_player(_metadata, &cp->stats[1], "child");
@@ -531,7 +488,7 @@ TEST_F_TIMEOUT(share, persists_after_exit, 120)
 	size_t i;
 
 	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
-	reader = fork_child(_metadata);
+	reader = vas_fork_child(_metadata);
 	if (!reader) {
 		close(go[1]);
 		wait_go(_metadata, go[0]);
@@ -545,7 +502,7 @@ TEST_F_TIMEOUT(share, persists_after_exit, 120)
 	}
 	close(go[0]);
 
-	writer = fork_child(_metadata);
+	writer = vas_fork_child(_metadata);
 	if (!writer) {
 		close(go[1]);
 		attach_switch(_metadata, self->vid);
@@ -556,12 +513,12 @@ TEST_F_TIMEOUT(share, persists_after_exit, 120)
 		ASSERT_EQ(0, vas_detach(0, self->vid));
 		_exit(0);
 	}
-	wait_child(_metadata, writer);
+	vas_wait_child(_metadata, writer);
 
 	/* Nobody is attached now; the reader attaches. */
 	send_go(_metadata, go[1]);
 	close(go[1]);
-	wait_child(_metadata, reader);
+	vas_wait_child(_metadata, reader);
 
 	/* A third process sees the data and the reader's mark. */
 	attach_switch(_metadata, self->vid);
@@ -756,7 +713,7 @@ TEST_F_TIMEOUT(share, pipe_between_threads, 60)
 	free(ref);
 	free(img);
 	ASSERT_EQ(0, vas_detach(0, self->vid));
-	EXPECT_EQ(0, delete_retry(self->vid, DELETE_SECONDS));
+	EXPECT_EQ(0, vas_delete_retry(self->vid, DELETE_SECONDS));
 }
 
 /*

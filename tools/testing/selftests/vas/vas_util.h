@@ -17,10 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -94,6 +97,107 @@ static inline double vas_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * vas_delete(), retried for up to @seconds while it fails with EBUSY: a
+ * process that has exited may hold its attachments a little longer (its mm
+ * can be released after waitpid() returns).
+ */
+static inline int vas_delete_retry(int vid, double seconds)
+{
+	double end = vas_now() + seconds;
+
+	while (vas_delete(vid)) {
+		if (errno != EBUSY || vas_now() > end)
+			return -1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
+ * Forks a child that dies with the test process, so that it never keeps a
+ * VAS attached.  A child reports failures through the shared _metadata and
+ * ends with _exit(0); anything else is a failure of vas_wait_child().
+ */
+static inline pid_t vas_fork_child(struct __test_metadata *const _metadata)
+{
+	pid_t parent = getpid();
+	pid_t child;
+
+	fflush(stdout);
+	fflush(stderr);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+	}
+	return child;
+}
+
+/* Waits for a child of vas_fork_child(), which must have exited with 0. */
+static inline void vas_wait_child(struct __test_metadata *const _metadata,
+				  pid_t child)
+{
+	int status;
+
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+	{
+		TH_LOG("child %d ended with status %#x", child, status);
+	}
+}
+
+/* Figures of /proc/meminfo, in KiB. */
+struct vas_meminfo {
+	long mem_total;
+	long mem_free;
+	long slab;
+	long page_tables;
+	long sunreclaim;
+	long percpu;
+};
+
+/*
+ * Reads /proc/meminfo.  MemTotal, MemFree, Slab and PageTables are needed;
+ * SUnreclaim and Percpu are information.  Returns 0, or -1.
+ */
+static inline int vas_read_meminfo(struct vas_meminfo *mi)
+{
+	const struct {
+		const char *key;
+		long *value;
+	} fields[] = {
+		{ "MemTotal:", &mi->mem_total },
+		{ "MemFree:", &mi->mem_free },
+		{ "Slab:", &mi->slab },
+		{ "PageTables:", &mi->page_tables },
+		{ "SUnreclaim:", &mi->sunreclaim },
+		{ "Percpu:", &mi->percpu },
+	};
+	char line[128];
+	size_t i, len;
+	int found = 0;
+	FILE *f;
+
+	memset(mi, 0, sizeof(*mi));
+	f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		for (i = 0; i < ARRAY_SIZE(fields); i++) {
+			len = strlen(fields[i].key);
+			if (!strncmp(line, fields[i].key, len)) {
+				*fields[i].value = strtol(line + len, NULL, 10);
+				found |= 1 << i;
+			}
+		}
+	}
+	fclose(f);
+	return (found & 15) == 15 ? 0 : -1;
 }
 
 /*
