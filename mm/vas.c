@@ -404,6 +404,20 @@ static int vas_permission(struct vas *vas, int mask)
 	return -EACCES;
 }
 
+/* VAS @vid if the caller has access @mask to it; under vas_mutex. */
+static struct vas *vas_find_permitted(int vid, int mask)
+{
+	struct vas *vas = vas_find_id(vid);
+	int err;
+
+	if (!vas)
+		return ERR_PTR(-ENOENT);
+	mutex_lock(&vas->lock);
+	err = vas_permission(vas, mask);
+	mutex_unlock(&vas->lock);
+	return err ? ERR_PTR(err) : vas;
+}
+
 /**
  * sys_vas_create - Create a VAS.
  * @name: Name of the new VAS: 1 to %VAS_NAME_MAX bytes, no '/', no control
@@ -482,14 +496,8 @@ SYSCALL_DEFINE1(vas_delete, int, vid)
 		return -EINVAL;
 
 	mutex_lock(&vas_mutex);
-	vas = vas_find_id(vid);
-	if (!vas) {
-		err = -ENOENT;
-		goto out;
-	}
-	mutex_lock(&vas->lock);
-	err = vas_permission(vas, MAY_WRITE);
-	mutex_unlock(&vas->lock);
+	vas = vas_find_permitted(vid, MAY_WRITE);
+	err = PTR_ERR_OR_ZERO(vas);
 	if (!err && vas->nr_attached)
 		err = -EBUSY;
 	if (err)
@@ -856,6 +864,21 @@ static int vas_view_alloc(struct vas_attachment *att)
 	return 0;
 }
 
+/*
+ * Free a view whose entries are clear: its own P4D table once no CPU can
+ * cache it, then the mm (lazy TLB references may keep the mm_struct).
+ */
+static void vas_view_free(struct vas_attachment *att)
+{
+	if (att->own_p4d) {
+		vas_pgd_clear(pgd_offset(att->view, 0));
+		flush_tlb_mm_range(att->view, 0, TLB_FLUSH_ALL, PAGE_SHIFT,
+				   true);
+		p4d_free(att->view, att->own_p4d);
+	}
+	mmput(att->view);
+}
+
 /* Link every present entry of each owner into the new, published view. */
 static void vas_view_link(struct vas_attachment *att)
 {
@@ -917,13 +940,7 @@ static void vas_view_destroy(struct vas_attachment *att)
 	list_del_rcu(&att->proc_link.node);
 	list_del_rcu(&att->vas_link.node);
 	synchronize_rcu();
-	if (att->own_p4d) {
-		vas_pgd_clear(pgd_offset(att->view, 0));
-		flush_tlb_mm_range(att->view, 0, TLB_FLUSH_ALL, PAGE_SHIFT,
-				   true);
-		p4d_free(att->view, att->own_p4d);
-	}
-	mmput(att->view);
+	vas_view_free(att);
 	att->vas->nr_attached--;
 }
 
@@ -952,7 +969,10 @@ static int vas_reserve(struct mm_struct *mm)
 	return PTR_ERR_OR_ZERO(vma);
 }
 
-/* Remove the reservation; @mm may be another process's mm. */
+/*
+ * Remove the reservation; @mm may be another process's mm.  Not killable:
+ * detach has passed its last check and must not stop half way.
+ */
 static void vas_unreserve(struct mm_struct *mm)
 {
 	VMA_ITERATOR(vmi, mm, VAS_AREA_START);
@@ -1103,11 +1123,7 @@ static int vas_attach_mm(struct vas *vas, struct mm_struct *mm, bool readonly)
 	return 0;
 
 out_view:
-	if (att->own_p4d) {
-		vas_pgd_clear(pgd_offset(att->view, 0));
-		p4d_free(att->view, att->own_p4d);
-	}
-	mmput(att->view);
+	vas_view_free(att);
 out_free:
 	kfree(att);
 	return err;
@@ -1150,17 +1166,10 @@ SYSCALL_DEFINE3(vas_attach, pid_t, pid, int, vid, int, type)
 		return PTR_ERR(mm);
 
 	mutex_lock(&vas_mutex);
-	vas = vas_find_id(vid);
-	if (!vas) {
-		err = -ENOENT;
-		goto out;
-	}
-	mutex_lock(&vas->lock);
-	err = vas_permission(vas, mask);
-	mutex_unlock(&vas->lock);
+	vas = vas_find_permitted(vid, mask);
+	err = PTR_ERR_OR_ZERO(vas);
 	if (!err)
 		err = vas_attach_mm(vas, mm, !(mask & MAY_WRITE));
-out:
 	mutex_unlock(&vas_mutex);
 	/* Outside vas_mutex: the last mmput() detaches through it. */
 	mmput(mm);
