@@ -31,7 +31,7 @@
  * vas_switch() loads a view as the thread's active_mm; task->mm stays P.
  *
  * Lock order: vas_mutex, then vas->lock; vas_mutex, then an owner's
- * mmap_lock, then an owner's page_table_lock, then vas_proc.lock.
+ * mmap_lock, then an owner's page_table_lock.
  * The fault, GUP, futex and TLB flush paths take none of these: they find
  * views through RCU lists and read task->vas of current.
  *
@@ -96,8 +96,6 @@ struct vas_link {
 /**
  * struct vas_proc - VAS state of a process mm, its &mm_struct.vas.
  * @owner: The views of the process's tables: its attachments.
- * @lock: Protects &vas_attachment.nr_switched and &vas_attachment.dead of
- *        the process's attachments.
  * @nr_attached: Number of attached VASes, protected by vas_mutex.  The
  *               reservation of the VAS area exists while it is not zero.
  * @rcu: Frees the structure after the mm's last RCU reader.
@@ -106,7 +104,6 @@ struct vas_link {
  */
 struct vas_proc {
 	struct vas_owner owner;
-	spinlock_t lock;	/* nr_switched and dead of the attachments */
 	unsigned int nr_attached;
 	struct rcu_head rcu;
 };
@@ -124,12 +121,12 @@ struct vas_proc {
  * @readonly: Whether the VAS is attached without write access.
  * @unlinked: Set when teardown begins, under each owner's page_table_lock:
  *            owners stop writing the view's entries.
- * @nr_switched: Number of threads switched into the view.
- * @dead: Detach has begun; no thread may switch in.
+ * @users: One plus the number of threads switched into the view while
+ *         the attachment lives; zero once detach has begun, and then no
+ *         thread may switch in.  Atomic, so that a switch takes no lock.
  * @rcu: Frees the structure after RCU readers of the lists and of
  *       task->vas are done.
  *
- * @nr_switched and @dead are protected by the &vas_proc.lock of @proc.
  */
 struct vas_attachment {
 	struct vas *vas;
@@ -141,8 +138,7 @@ struct vas_attachment {
 	struct vas_link vas_link;
 	bool readonly;
 	bool unlinked;
-	unsigned int nr_switched;
-	bool dead;
+	atomic_t users;
 	struct rcu_head rcu;
 };
 
@@ -1004,7 +1000,6 @@ static struct vas_proc *vas_proc_get(struct mm_struct *mm)
 	if (!proc)
 		return NULL;
 	INIT_LIST_HEAD(&proc->owner.views);
-	spin_lock_init(&proc->lock);
 	/* Readers test mm->vas without locks: publish it initialised. */
 	smp_store_release(&mm->vas, &proc->owner);
 	return proc;
@@ -1096,6 +1091,7 @@ static int vas_attach_mm(struct vas *vas, struct mm_struct *mm, bool readonly)
 	att->vid = vas->id;
 	att->proc = mm;
 	att->readonly = readonly;
+	atomic_set(&att->users, 1);
 	err = vas_view_alloc(att);
 	if (err)
 		goto out_free;
@@ -1210,15 +1206,12 @@ SYSCALL_DEFINE2(vas_detach, pid_t, pid, int, vid)
 		err = vas_find_id(vid) ? -EINVAL : -ENOENT;
 		goto out;
 	}
-	proc = vas_proc_of(mm);
-	spin_lock(&proc->lock);
-	if (att->nr_switched)
+	/* Only while no thread is switched in; none can switch in after. */
+	if (atomic_cmpxchg(&att->users, 1, 0) != 1) {
 		err = -EBUSY;
-	else
-		att->dead = true;
-	spin_unlock(&proc->lock);
-	if (err)
 		goto out;
+	}
+	proc = vas_proc_of(mm);
 	if (!--proc->nr_attached)
 		vas_unreserve(mm);
 	vas_view_destroy(att);
@@ -1249,7 +1242,7 @@ void __vas_mm_exit(struct mm_struct *mm)
 	mutex_lock(&vas_mutex);
 	list_for_each_entry_safe(link, next, &proc->owner.views, node) {
 		att = link->att;
-		WARN_ON_ONCE(att->nr_switched);
+		WARN_ON_ONCE(atomic_read(&att->users) != 1);
 		vas_view_destroy(att);
 		vas_attachment_free(att);
 	}
@@ -1281,30 +1274,13 @@ static void vas_load(struct mm_struct *next, struct vas_attachment *att)
 static struct vas_attachment *vas_switch_get(struct mm_struct *mm, int vid)
 {
 	struct vas_attachment *att;
-	struct vas_proc *proc;
 
 	rcu_read_lock();
 	att = vas_proc_find(mm, vid);
-	if (att) {
-		proc = vas_proc_of(mm);
-		spin_lock(&proc->lock);
-		if (att->dead)
-			att = NULL;
-		else
-			att->nr_switched++;
-		spin_unlock(&proc->lock);
-	}
+	if (att && !atomic_inc_not_zero(&att->users))
+		att = NULL;
 	rcu_read_unlock();
 	return att ?: ERR_PTR(-EINVAL);
-}
-
-static void vas_switch_put(struct vas_attachment *att)
-{
-	struct vas_proc *proc = vas_proc_of(att->proc);
-
-	spin_lock(&proc->lock);
-	att->nr_switched--;
-	spin_unlock(&proc->lock);
 }
 
 /* Threads that must not run in a view; see Documentation/mm/vas.rst. */
@@ -1320,19 +1296,21 @@ static bool vas_switch_refused(struct mm_struct *mm)
 	return false;
 }
 
-/* Leave the current view for @next (NULL: the image). */
+/*
+ * Leave the current view for @next (NULL: the image).  The count in
+ * &vas_attachment.users keeps a view alive while a thread runs in it, so a
+ * switch takes no reference on the mm: a CPU that keeps the view loaded
+ * lazily after the thread left holds its own (mmgrab_lazy_tlb()).
+ */
 static void vas_switch_to(struct vas_attachment *next)
 {
 	struct vas_attachment *prev = current->vas;
-	struct mm_struct *prev_view;
 
-	if (next)
-		mmgrab(next->view);
 	vas_load(next ? next->view : current->mm, next);
 	if (prev) {
-		prev_view = prev->view;
-		vas_switch_put(prev);
-		mmdrop(prev_view);
+		/* Detach may tear the view down once it sees the count drop. */
+		smp_mb__before_atomic();
+		atomic_dec(&prev->users);
 	}
 }
 
@@ -1509,6 +1487,62 @@ static unsigned long vas_find_gap(struct mm_struct *mm, unsigned long addr,
 	if (addr + len > VAS_AREA_END)
 		return -ENOMEM;
 	return addr;
+}
+
+/**
+ * __vas_mremap_mm - The mm that mremap() acts on.
+ * @addr: Old address.
+ * @old_len: Old length.
+ * @new_addr: New address, used with %MREMAP_FIXED.
+ * @new_len: New length.
+ * @flags: mremap() flags.
+ *
+ * Return: see vas_mremap_mm().
+ */
+struct mm_struct *__vas_mremap_mm(unsigned long addr, unsigned long old_len,
+				  unsigned long new_addr, unsigned long new_len,
+				  unsigned long flags)
+{
+	struct mm_struct *mm = __vas_syscall_mm(addr, old_len);
+
+	if (IS_ERR(mm) || !(flags & MREMAP_FIXED))
+		return mm;
+	if (__vas_syscall_mm(new_addr, new_len) != mm)
+		return ERR_PTR(-EINVAL);
+	return mm;
+}
+
+/**
+ * vas_get_unmapped_area - get_unmapped_area() in the mm mremap() moves in.
+ * @mm: The mm, from vas_mremap_mm(); its mmap_lock is held for writing.
+ * @file: As for get_unmapped_area().
+ * @addr: As for get_unmapped_area().
+ * @len: As for get_unmapped_area().
+ * @pgoff: As for get_unmapped_area().
+ * @flags: As for get_unmapped_area().
+ *
+ * get_unmapped_area() searches current->mm.  Memory of a VAS must stay in
+ * the VAS area of the VAS mm: there the lowest free range at or above
+ * @addr is taken, and a fixed range must lie in the area.
+ *
+ * Return: the address, or a negative error.
+ */
+unsigned long vas_get_unmapped_area(struct mm_struct *mm, struct file *file,
+				    unsigned long addr, unsigned long len,
+				    unsigned long pgoff, unsigned long flags)
+{
+	if (mm == current->mm)
+		return get_unmapped_area(file, addr, len, pgoff, flags);
+	mmap_assert_write_locked(mm);
+	if (len > VAS_AREA_END - VAS_AREA_START)
+		return -ENOMEM;
+	if (flags & MAP_FIXED) {
+		if (addr < VAS_AREA_START || addr > VAS_AREA_END - len)
+			return -ENOMEM;
+		return addr;
+	}
+	addr = clamp(addr & PAGE_MASK, VAS_AREA_START, VAS_AREA_END - len);
+	return vas_find_gap(mm, addr, len);
 }
 
 /**

@@ -18,6 +18,7 @@
 #include <linux/sched.h>
 #include <uapi/linux/vas.h>
 
+struct file;
 struct seq_file;
 struct arch_tlbflush_unmap_batch;
 
@@ -87,6 +88,38 @@ static inline struct mm_struct *vas_syscall_mm(unsigned long start,
 		return current->mm;
 	return __vas_syscall_mm(start, len);
 }
+
+struct mm_struct *__vas_mremap_mm(unsigned long addr, unsigned long old_len,
+				  unsigned long new_addr, unsigned long new_len,
+				  unsigned long flags);
+
+/**
+ * vas_mremap_mm - The mm that mremap() acts on
+ * @addr: Old address.
+ * @old_len: Old length.
+ * @new_addr: New address, used with %MREMAP_FIXED.
+ * @new_len: New length.
+ * @flags: mremap() flags.
+ *
+ * As vas_syscall_mm() for the old range; a fixed new range must belong to
+ * the same mm: memory does not move between a VAS and the process image.
+ *
+ * Return: the mm, or ERR_PTR(-EINVAL) or ERR_PTR(-EACCES).
+ */
+static inline struct mm_struct *vas_mremap_mm(unsigned long addr,
+					      unsigned long old_len,
+					      unsigned long new_addr,
+					      unsigned long new_len,
+					      unsigned long flags)
+{
+	if (likely(!current->vas))
+		return current->mm;
+	return __vas_mremap_mm(addr, old_len, new_addr, new_len, flags);
+}
+
+unsigned long vas_get_unmapped_area(struct mm_struct *mm, struct file *file,
+				    unsigned long addr, unsigned long len,
+				    unsigned long pgoff, unsigned long flags);
 
 /**
  * vas_mmap_redirect - Whether mmap() at @addr creates memory of a VAS
@@ -268,6 +301,19 @@ static inline struct mm_struct *vas_syscall_mm(unsigned long start,
 {
 	return current->mm;
 }
+
+static inline struct mm_struct *vas_mremap_mm(unsigned long addr,
+					      unsigned long old_len,
+					      unsigned long new_addr,
+					      unsigned long new_len,
+					      unsigned long flags)
+{
+	return current->mm;
+}
+
+/* A macro: this header cannot include <linux/mm.h>. */
+#define vas_get_unmapped_area(mm, file, addr, len, pgoff, flags) \
+	get_unmapped_area(file, addr, len, pgoff, flags)
 
 static inline bool vas_mmap_redirect(unsigned long addr)
 {

@@ -1536,6 +1536,10 @@ TEST_F(attach, read_only)
 	EXPECT_EQ(EACCES, errno);
 	EXPECT_EQ(-1, madvise(AREA, len, MADV_DONTNEED));
 	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(MAP_FAILED, mremap(AREA, len, 2 * len, MREMAP_MAYMOVE));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(MAP_FAILED, mremap(AREA, len, page, 0));
+	EXPECT_EQ(EACCES, errno);
 	EXPECT_TRUE(holds(AREA, len, 15));
 	check_segv(_metadata, AREA, true, SEGV_ACCERR);
 	check_status(_metadata, vid);
@@ -1612,6 +1616,137 @@ TEST_F(attach, proc_status)
  * A switched thread: munmap(), mprotect() and madvise() of ranges across
  * either end of the VAS area fail with EINVAL and change nothing.
  */
+/*
+ * mremap() of VAS memory by a switched thread: it grows, shrinks and moves
+ * in the VAS mm and stays in the VAS area, and it never crosses between
+ * the VAS and the image.
+ */
+TEST_F(attach, mremap_vas)
+{
+	const long page = self->page;
+	const int vid = self->vid;
+	char *p, *q, *img, *last, *blocker, *moved;
+
+	ASSERT_EQ(0, vas_attach(0, vid, O_RDWR));
+	ASSERT_EQ(0, vas_switch(vid));
+	p = mmap(AREA, 2 * page, RW, MAP_FIXED | ANON_PRIVATE, -1, 0);
+	ASSERT_EQ(AREA, p);
+	fill(p, 2 * page, 1);
+
+	/* Grows in place: nothing follows it in the VAS. */
+	q = mremap(p, 2 * page, 4 * page, 0);
+	ASSERT_EQ(p, q)
+	{
+		TH_LOG("grow in place: %s", strerror(errno));
+	}
+	EXPECT_TRUE(holds(p, 2 * page, 1));
+	check_rw(_metadata, p + 3 * page, 0);
+	q = mremap(p, 4 * page, 3 * page, 0);
+	EXPECT_EQ(p, q);
+	check_segv(_metadata, p + 3 * page, false, SEGV_MAPERR);
+
+	/* Moves, within the area, when something is in the way. */
+	blocker = mmap(p + 3 * page, page, RW, MAP_FIXED | ANON_PRIVATE, -1,
+		       0);
+	ASSERT_EQ(p + 3 * page, blocker);
+	blocker[0] = 'b';
+	EXPECT_EQ(MAP_FAILED, mremap(p, 3 * page, 6 * page, 0));
+	EXPECT_EQ(ENOMEM, errno);
+	EXPECT_TRUE(holds(p, 2 * page, 1));
+	q = mremap(p, 3 * page, 6 * page, MREMAP_MAYMOVE);
+	ASSERT_NE(MAP_FAILED, q)
+	{
+		TH_LOG("move: %s", strerror(errno));
+	}
+	EXPECT_TRUE(q >= AREA && q + 6 * page <= AREA_END)
+	{
+		TH_LOG("moved to %p", q);
+	}
+	EXPECT_NE(p, q);
+	EXPECT_TRUE(holds(q, 2 * page, 1));
+	check_segv(_metadata, p, false, SEGV_MAPERR);
+	check_rw(_metadata, blocker, 'b');
+
+	/* To a fixed address in the area, replacing what was there. */
+	p = mremap(q, 6 * page, 6 * page, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   AREA + SZ_1G);
+	ASSERT_EQ(AREA + SZ_1G, p)
+	{
+		TH_LOG("fixed move: %s", strerror(errno));
+	}
+	EXPECT_TRUE(holds(p, 2 * page, 1));
+	check_segv(_metadata, q, false, SEGV_MAPERR);
+
+	/* Not out of the area, and image memory not into it. */
+	img = mmap(NULL, page, RW, ANON_PRIVATE, -1, 0);
+	ASSERT_NE(MAP_FAILED, img);
+	img[0] = 'i';
+	q = mremap(p, 2 * page, 2 * page, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   AREA - 16 * page);
+	EXPECT_EQ(MAP_FAILED, q);
+	EXPECT_EQ(EINVAL, errno);
+	q = mremap(img, page, page, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   AREA + 2 * SZ_1G);
+	EXPECT_EQ(MAP_FAILED, q);
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_TRUE(holds(p, 2 * page, 1));
+	check_rw(_metadata, img, 'i');
+	check_segv(_metadata, AREA + 2 * SZ_1G, false, SEGV_MAPERR);
+
+	/* Image memory moved by a switched thread stays in the image. */
+	q = mremap(img, page, 64 * page, MREMAP_MAYMOVE);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_TRUE(q + 64 * page <= AREA || q >= AREA_END)
+	{
+		TH_LOG("image memory moved to %p", q);
+	}
+	check_rw(_metadata, q, 'i');
+	EXPECT_EQ(0, munmap(q, 64 * page));
+
+	/* The last page of the area grows by moving, not past the end. */
+	last = mmap(AREA_END - page, page, RW, MAP_FIXED | ANON_PRIVATE, -1,
+		    0);
+	ASSERT_EQ(AREA_END - page, last);
+	last[0] = 'e';
+	EXPECT_EQ(MAP_FAILED, mremap(last, page, 2 * page, 0));
+	EXPECT_EQ(ENOMEM, errno);
+	q = mremap(last, page, 2 * page, MREMAP_MAYMOVE);
+	ASSERT_NE(MAP_FAILED, q);
+	EXPECT_TRUE(q >= AREA && q + 2 * page <= AREA_END)
+	{
+		TH_LOG("moved to %p", q);
+	}
+	check_rw(_metadata, q, 'e');
+
+	/* MREMAP_DONTUNMAP moves the pages and leaves the range empty. */
+	moved = mremap(blocker, page, page, MREMAP_MAYMOVE | MREMAP_DONTUNMAP,
+		       NULL);
+	ASSERT_NE(MAP_FAILED, moved)
+	{
+		TH_LOG("MREMAP_DONTUNMAP: %s", strerror(errno));
+	}
+	EXPECT_TRUE(moved >= AREA && moved + page <= AREA_END)
+	{
+		TH_LOG("moved to %p", moved);
+	}
+	check_rw(_metadata, moved, 'b');
+	check_rw(_metadata, blocker, 0);
+	ASSERT_EQ(0, vas_switch(0));
+
+	/* The image did not change; the VAS keeps the memory. */
+	check_reserved(_metadata, 0, true, 0);
+	check_segv(_metadata, p, false, SEGV_ACCERR);
+	EXPECT_EQ(0, vas_detach(0, vid));
+	ASSERT_EQ(0, vas_attach(0, vid, O_RDWR));
+	ASSERT_EQ(0, vas_switch(vid));
+	EXPECT_TRUE(holds(p, 2 * page, 1));
+	check_rw(_metadata, q, 'e');
+	check_rw(_metadata, moved, 'b');
+	check_rw(_metadata, blocker, 0);
+	ASSERT_EQ(0, vas_switch(0));
+	EXPECT_EQ(0, vas_detach(0, vid));
+}
+
 TEST_F(attach, straddling_ranges)
 {
 	const long page = self->page;

@@ -8,7 +8,9 @@
  *    against getppid() (a null system call) and against a pipe round trip
  *    between two processes (1 byte each way) on one CPU and on two.  Each
  *    measurement is calibrated to about RUN_NS, the runs of all of them are
- *    interleaved, and the medians of RUNS runs are compared.
+ *    interleaved, and the medians of RUNS runs are compared.  For scale, the
+ *    table also shows a pipe round trip between two threads of one process
+ *    on one CPU, which changes no address space.
  * 2. vas_attach() + vas_detach() of a VAS holding 1 MiB and one holding
  *    1 GiB: the page tables are shared, so the cost must not depend on the
  *    size.  Medians of ATTACH_REPS, the two sizes alternating.
@@ -26,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -63,6 +66,7 @@
 #define EBUSY_RETRY_NS 1e9	/* a VAS may stay busy briefly after exit */
 #define MEMORY_WAIT_NS 10e9	/* for the memory of a deleted VAS */
 #define MEMORY_SPARE_KB (64 * 1024)
+#define CLOCK_WAIT_S 30		/* for the TSC to become the clocksource */
 
 /* The goals. */
 #define PIPE_RATIO_MIN 6.0
@@ -345,6 +349,7 @@ struct row {
 	int (*fn)(struct row *row, long iters, double *ns);
 	int vid;		/* switch_rtt: the VAS */
 	int cpu;		/* pipe_rtt: the child's CPU */
+	bool thread;		/* pipe_rtt: the partner is a thread */
 	long iters;		/* per run */
 	double ns[RUNS];	/* per operation, in each run */
 	double med, min, max;
@@ -374,14 +379,83 @@ static int switch_rtt(struct row *row, long iters, double *ns)
 	return 0;
 }
 
+struct echo {
+	int in, out, cpu;
+	long count;
+	int err;		/* echo_thread(): whether echo() failed */
+};
+
+/* Echoes @e->count bytes from @e->in to @e->out on @e->cpu; 0 or -1. */
+static int echo(const struct echo *e)
+{
+	char c;
+	long i;
+
+	if (pin(e->cpu))
+		return -1;
+	for (i = 0; i < e->count; i++) {
+		if (read(e->in, &c, 1) != 1 || write(e->out, &c, 1) != 1)
+			return -1;
+	}
+	return 0;
+}
+
+static void *echo_thread(void *arg)
+{
+	struct echo *e = arg;
+
+	/* Only the thread writes to_parent: its end is an end of file. */
+	e->err = echo(e);
+	if (e->err)
+		close(e->out);
+	return NULL;
+}
+
+/* The partner of pipe_rtt() as a thread of this process; 0 or an errno. */
+static int pipe_thread(struct row *row, long iters, int to_child[2],
+		       int to_parent[2], double *ns)
+{
+	struct echo e = {
+		.in = to_child[0], .out = to_parent[1], .cpu = row->cpu,
+		.count = iters + PIPE_WARMUP,
+	};
+	double start = 0;
+	pthread_t thread;
+	int err;
+	char c = 0;
+	long i;
+
+	err = pthread_create(&thread, NULL, echo_thread, &e);
+	if (err)
+		return err;
+	for (i = 0; !err && i < iters + PIPE_WARMUP; i++) {
+		if (i == PIPE_WARMUP)
+			start = now_ns();
+		if (write(to_child[1], &c, 1) != 1 ||
+		    read(to_parent[0], &c, 1) != 1)
+			err = EPIPE;
+	}
+	*ns = now_ns() - start;
+	/* A thread blocked in read() sees the end of file and returns. */
+	close(to_child[1]);
+	pthread_join(thread, NULL);
+	close(to_child[0]);
+	close(to_parent[0]);
+	if (!e.err)
+		close(to_parent[1]);
+	return err;
+}
+
 /*
- * A child on row->cpu echoes every byte the parent (on cpus[0]) sends.
- * Only the round trips after PIPE_WARMUP are timed, not the fork.
+ * A child on row->cpu echoes every byte the parent (on cpus[0]) sends; or
+ * a thread does, with row->thread.  Only the round trips after PIPE_WARMUP
+ * are timed, not the fork.
  */
 static int pipe_rtt(struct row *row, long iters, double *ns)
 {
 	int to_child[2], to_parent[2], status, err = 0;
 	double start = 0;
+	struct echo e;
 	char c = 0;
 	pid_t pid;
 	long i;
@@ -395,18 +469,20 @@ static int pipe_rtt(struct row *row, long iters, double *ns)
 		errno = err;
 		return -1;
 	}
+	if (row->thread) {
+		err = pipe_thread(row, iters, to_child, to_parent, ns);
+		errno = err;
+		return err ? -1 : 0;
+	}
 	pid = fork();
 	if (!pid) {
 		close(to_child[1]);
 		close(to_parent[0]);
-		if (pin(row->cpu))
-			_exit(1);
-		for (i = 0; i < iters + PIPE_WARMUP; i++) {
-			if (read(to_child[0], &c, 1) != 1 ||
-			    write(to_parent[1], &c, 1) != 1)
-				_exit(1);
-		}
-		_exit(0);
+		e = (struct echo){
+			.in = to_child[0], .out = to_parent[1],
+			.cpu = row->cpu, .count = iters + PIPE_WARMUP,
+		};
+		_exit(echo(&e) ? 1 : 0);
 	}
 	if (pid < 0)
 		err = errno;
@@ -447,20 +523,26 @@ static int calibrate(struct row *row)
 	return 0;
 }
 
+enum { ROW_NULL, ROW_SWITCH, ROW_PIPE, ROW_THREADS, ROW_PIPE2, NR_ROWS };
+
 static void bench_switch(void)
 {
-	char same[64], two[64];
-	struct row rows[] = {
-		{ .name = "getppid()", .fn = null_syscall },
-		{ .name = "vas_switch(vid) + vas_switch(0)", .fn = switch_rtt },
-		{ .name = same, .fn = pipe_rtt, .cpu = cpus[0] },
-		{ .name = two, .fn = pipe_rtt, .cpu = cpus[1] },
+	char same[64], threads[64], two[64];
+	struct row rows[NR_ROWS] = {
+		[ROW_NULL] = { .name = "getppid()", .fn = null_syscall },
+		[ROW_SWITCH] = { .name = "vas_switch(vid) + vas_switch(0)",
+				 .fn = switch_rtt },
+		[ROW_PIPE] = { .name = same, .fn = pipe_rtt, .cpu = cpus[0] },
+		[ROW_THREADS] = { .name = threads, .fn = pipe_rtt,
+				  .cpu = cpus[0], .thread = true },
+		[ROW_PIPE2] = { .name = two, .fn = pipe_rtt, .cpu = cpus[1] },
 	};
-	int nr_rows = cpus[1] >= 0 ? 4 : 3;
+	int nr_rows = cpus[1] >= 0 ? NR_ROWS : NR_ROWS - 1;
 	double v[RUNS], pipe;
 	int vid, i, run;
 
 	snprintf(same, sizeof(same), "pipe round trip, CPU %d", cpus[0]);
+	snprintf(threads, sizeof(threads), "  same, 2 threads of 1 process");
 	snprintf(two, sizeof(two), "pipe round trip, CPUs %d and %d",
 		 cpus[0], cpus[1]);
 
@@ -474,7 +556,7 @@ static void bench_switch(void)
 		       strerror(errno));
 		goto out;
 	}
-	rows[1].vid = vid;
+	rows[ROW_SWITCH].vid = vid;
 
 	for (i = 0; i < nr_rows; i++) {
 		if (calibrate(&rows[i])) {
@@ -506,21 +588,21 @@ static void bench_switch(void)
 		printf("  %-36s %10.0f %10.0f %10.0f %10ld\n", rows[i].name,
 		       rows[i].med, rows[i].min, rows[i].max, rows[i].iters);
 	}
-	if (nr_rows < 4)
+	if (nr_rows < NR_ROWS)
 		printf("  %-36s %10s\n", "pipe round trip, 2 CPUs", "(1 CPU)");
 
-	/* The goal compares with the faster pipe. */
-	pipe = rows[2].med;
-	if (nr_rows > 3 && rows[3].med < pipe)
-		pipe = rows[3].med;
+	/* The goal compares with the faster pipe between processes. */
+	pipe = rows[ROW_PIPE].med;
+	if (nr_rows == NR_ROWS && rows[ROW_PIPE2].med < pipe)
+		pipe = rows[ROW_PIPE2].med;
 	printf("  %-36s %10.2f\n", "ratio vas_switch / getppid",
-	       rows[1].med / rows[0].med);
+	       rows[ROW_SWITCH].med / rows[ROW_NULL].med);
 	printf("  %-36s %10.2f\n", "ratio pipe 1 CPU / vas_switch",
-	       rows[2].med / rows[1].med);
-	if (nr_rows > 3)
+	       rows[ROW_PIPE].med / rows[ROW_SWITCH].med);
+	if (nr_rows == NR_ROWS)
 		printf("  %-36s %10.2f\n", "ratio pipe 2 CPUs / vas_switch",
-		       rows[3].med / rows[1].med);
-	set_goal(GOAL_PIPE, pipe / rows[1].med);
+		       rows[ROW_PIPE2].med / rows[ROW_SWITCH].med);
+	set_goal(GOAL_PIPE, pipe / rows[ROW_SWITCH].med);
 
 detach:
 	vas_switch(0);
@@ -771,17 +853,36 @@ static int paging_levels(void)
 	return (unsigned long)p >= 1UL << 47 ? 5 : 4;
 }
 
-static void print_header(void)
+/* Reads the current clocksource into @clock, "?" if unknown. */
+static void read_clocksource(char *clock, size_t size)
 {
-	char clock[64] = "?";
 	FILE *f;
 
+	snprintf(clock, size, "?");
 	f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource",
 		  "re");
-	if (f) {
-		if (fscanf(f, "%63s", clock) != 1)
-			snprintf(clock, sizeof(clock), "?");
-		fclose(f);
+	if (!f)
+		return;
+	if (!fgets(clock, size, f))
+		snprintf(clock, size, "?");
+	clock[strcspn(clock, "\n")] = 0;
+	fclose(f);
+}
+
+/*
+ * The kernel starts on jiffies and moves to the TSC once it has refined
+ * the TSC's calibration, about a second after boot: time nothing before.
+ */
+static void print_header(void)
+{
+	char clock[64];
+	int i;
+
+	for (i = 0; i < CLOCK_WAIT_S * 10; i++) {
+		read_clocksource(clock, sizeof(clock));
+		if (!strcmp(clock, "tsc") || !strcmp(clock, "?"))
+			break;
+		usleep(100000);
 	}
 	printf("vas_bench: %d CPUs online, %d-level paging, clocksource %s\n",
 	       (int)sysconf(_SC_NPROCESSORS_ONLN), paging_levels(), clock);
