@@ -62,6 +62,7 @@
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
 #include <linux/userfaultfd_k.h>
+#include <linux/workqueue.h>
 #include <linux/vas.h>
 #include <linux/xarray.h>
 #include <asm/trap_pf.h>
@@ -124,9 +125,9 @@ struct vas_proc {
  * @users: One plus the number of threads switched into the view while
  *         the attachment lives; zero once detach has begun, and then no
  *         thread may switch in.  Atomic, so that a switch takes no lock.
- * @rcu: Frees the structure after RCU readers of the lists and of
- *       task->vas are done.
- *
+ * @free_work: Frees the view and the structure after a grace period,
+ *             once no RCU reader of the owners' lists or of task->vas can
+ *             see them.
  */
 struct vas_attachment {
 	struct vas *vas;
@@ -139,7 +140,7 @@ struct vas_attachment {
 	bool readonly;
 	bool unlinked;
 	atomic_t users;
-	struct rcu_head rcu;
+	struct rcu_work free_work;
 };
 
 /**
@@ -915,29 +916,37 @@ static void vas_view_unlink(struct vas_attachment *att)
 	spin_unlock(&vmm->page_table_lock);
 }
 
-static void vas_attachment_free(struct vas_attachment *att)
+/* After a grace period: no owner hook or flush walks the view any more. */
+static void vas_attachment_free_work(struct work_struct *work)
 {
+	struct vas_attachment *att = container_of(to_rcu_work(work),
+						  struct vas_attachment,
+						  free_work);
+
+	vas_view_free(att);
 	mmdrop(att->proc);
 	kobject_put(&att->vas->kobj);
-	kfree_rcu(att, rcu);
+	kfree(att);
 }
 
 /*
- * Tear down a view that no thread runs.  Its entries go first, then its
- * TLB, including lazy CPUs (freed_tables), and only then is it unlinked
- * from the owners' lists, so that no owner flush misses a CPU that could
- * still walk the owner's tables through it.  Called under vas_mutex.
+ * Tear down an attachment whose view no thread runs.  The view's entries
+ * go first, then its TLB, including lazy CPUs (freed_tables), and only
+ * then is it unlinked from the owners' lists, so that no owner flush misses
+ * a CPU that could still walk the owner's tables through it.  The view and
+ * the attachment are freed after a grace period, by a work item: detach
+ * does not wait for it.  Called under vas_mutex.
  */
-static void vas_view_destroy(struct vas_attachment *att)
+static void vas_attachment_destroy(struct vas_attachment *att)
 {
 	lockdep_assert_held(&vas_mutex);
 	vas_view_unlink(att);
 	flush_tlb_mm_range(att->view, 0, TLB_FLUSH_ALL, PAGE_SHIFT, true);
 	list_del_rcu(&att->proc_link.node);
 	list_del_rcu(&att->vas_link.node);
-	synchronize_rcu();
-	vas_view_free(att);
 	att->vas->nr_attached--;
+	INIT_RCU_WORK(&att->free_work, vas_attachment_free_work);
+	queue_rcu_work(system_wq, &att->free_work);
 }
 
 /* The reservation of the VAS area in a process mm; see vas_reserve(). */
@@ -1214,8 +1223,7 @@ SYSCALL_DEFINE2(vas_detach, pid_t, pid, int, vid)
 	proc = vas_proc_of(mm);
 	if (!--proc->nr_attached)
 		vas_unreserve(mm);
-	vas_view_destroy(att);
-	vas_attachment_free(att);
+	vas_attachment_destroy(att);
 out:
 	mutex_unlock(&vas_mutex);
 	mmput(mm);
@@ -1243,8 +1251,7 @@ void __vas_mm_exit(struct mm_struct *mm)
 	list_for_each_entry_safe(link, next, &proc->owner.views, node) {
 		att = link->att;
 		WARN_ON_ONCE(atomic_read(&att->users) != 1);
-		vas_view_destroy(att);
-		vas_attachment_free(att);
+		vas_attachment_destroy(att);
 	}
 	WRITE_ONCE(mm->vas, NULL);
 	mutex_unlock(&vas_mutex);

@@ -313,7 +313,7 @@ static inline struct mm_struct *vas_mremap_mm(unsigned long addr,
 
 /* A macro: this header cannot include <linux/mm.h>. */
 #define vas_get_unmapped_area(mm, file, addr, len, pgoff, flags) \
-	get_unmapped_area(file, addr, len, pgoff, flags)
+	((void)(mm), get_unmapped_area(file, addr, len, pgoff, flags))
 
 static inline bool vas_mmap_redirect(unsigned long addr)
 {

@@ -6,8 +6,10 @@
  * memory and exit.
  *
  * Each cycle allocates a VAS mm, an attachment mm (the view), the
- * reservation VMA, VMAs and page tables in the VAS and 257 pages: a leak of
- * any of them over thousands of cycles shows in Slab, PageTables or MemFree.
+ * reservation VMA, two VMAs in two top-level slots of the VAS with their
+ * page tables, and two pages: a leak of any of them over 10000 cycles shows
+ * in Slab, PageTables or MemFree.  (A cycle costs ~30 ms under TCG with
+ * KASAN and lockdep; touching more pages would only make it slower.)
  *
  * KASAN's quarantine keeps freed slab objects (up to 1/32 of RAM) before it
  * really frees them.  vas_leak_test warms up until the slab stops growing;
@@ -38,14 +40,13 @@
 /* Address @off bytes into the VAS area. */
 #define VAS_PTR(off) ((void *)(uintptr_t)(VAS_AREA_START + (off)))
 
-/* One page at the start of the area, 1 MiB in another top-level slot. */
+/* One page at the start of the area, one in another top-level slot. */
 #define PAGE_ADDR VAS_PTR(0)
-#define MIB_ADDR VAS_PTR(33 * VAS_SLOT_SIZE + (1024UL << 20))
-#define MIB_SIZE (1024UL << 10)
+#define FAR_ADDR VAS_PTR(33 * VAS_SLOT_SIZE + (1024UL << 20))
 
 #define WARMUP 200		/* cycles */
-#define MEASURED 1000		/* cycles: ~50 ms each under TCG + KASAN */
-#define MEASURE_SECONDS 90	/* stop measuring after that */
+#define MEASURED 10000		/* cycles */
+#define MEASURE_SECONDS 480	/* fail if they take longer */
 
 /* Fallback without shrinking, as vas_leak_test. */
 #define CHUNK 200		/* cycles between two slab readings */
@@ -58,6 +59,12 @@
 
 #define NR_CHILDREN 16
 #define SHARED_SIZE (64UL << 20)
+/*
+ * The VAS memory must come back.  Free pages on the per-CPU lists do not
+ * count in MemFree, and after 16 processes exited these lists alone vary
+ * by several MiB: a quarter of the VAS is the margin.
+ */
+#define MAX_SHARED_DROP_KB ((SHARED_SIZE >> 10) / 4)
 
 /* A dead process may hold its attachments a little longer. */
 #define DELETE_SECONDS 1.0
@@ -162,7 +169,7 @@ static bool map_and_touch(struct __test_metadata *const _metadata,
 }
 
 /*
- * One cycle: create, attach, switch, touch a page and 1 MiB, switch back,
+ * One cycle: create, attach, switch, touch two pages, switch back,
  * detach, delete.  Returns 0, or -1 after logging what went wrong.
  */
 static int attach_cycle(struct __test_metadata *const _metadata,
@@ -184,7 +191,7 @@ static int attach_cycle(struct __test_metadata *const _metadata,
 		goto out_detach;
 	}
 	if (map_and_touch(_metadata, PAGE_ADDR, getpagesize()) &&
-	    map_and_touch(_metadata, MIB_ADDR, MIB_SIZE))
+	    map_and_touch(_metadata, FAR_ADDR, getpagesize()))
 		ret = 0;
 	if (vas_switch(0)) {
 		TH_LOG("vas_switch(0): %s", strerror(errno));
@@ -223,7 +230,7 @@ static int run_cycles(struct __test_metadata *const _metadata,
 	return i;
 }
 
-TEST_F_TIMEOUT(attach_leak, attach_switch_detach, 300)
+TEST_F_TIMEOUT(attach_leak, attach_switch_detach, 540)
 {
 	struct vas_meminfo first, prev, before, after;
 	double start = vas_now(), t;
@@ -408,7 +415,7 @@ TEST_F_TIMEOUT(attach_leak, multi_process, 300)
 		  after.page_tables - populated.page_tables);
 	EXPECT_GT(MAX_PAGETABLES_GROWTH_KB,
 		  last.page_tables - first.page_tables);
-	EXPECT_GT(MAX_MEMFREE_DROP_KB, first.mem_free - last.mem_free);
+	EXPECT_GT(MAX_SHARED_DROP_KB, first.mem_free - last.mem_free);
 	if (self->shrink)
 		EXPECT_GT(MAX_SLAB_GROWTH_KB, last.slab - first.slab);
 	vas_check_gone(_metadata, vid, self->name);
