@@ -64,7 +64,7 @@
  * count in MemFree, and after 16 processes exited these lists alone vary
  * by several MiB: a quarter of the VAS is the margin.
  */
-#define MAX_SHARED_DROP_KB ((SHARED_SIZE >> 10) / 4)
+#define MAX_SHARED_DROP_KB ((long)(SHARED_SIZE >> 10) / 4)
 
 /* A dead process may hold its attachments a little longer. */
 #define DELETE_SECONDS 1.0
