@@ -476,7 +476,9 @@ out:
  * @vid: Id of the VAS.
  *
  * Removes the VAS from the name and id tables and from sysfs, and frees it
- * with its VAS mm.
+ * with its VAS mm once the last reference is gone: detaches that returned
+ * just before may still hold one until their views are freed after a grace
+ * period.
  *
  * Return: 0, or
  * -%EINVAL if @vid is not positive;
@@ -946,7 +948,8 @@ static void vas_attachment_destroy(struct vas_attachment *att)
 	list_del_rcu(&att->vas_link.node);
 	att->vas->nr_attached--;
 	INIT_RCU_WORK(&att->free_work, vas_attachment_free_work);
-	queue_rcu_work(system_wq, &att->free_work);
+	/* Unbound: the last reference may free a whole VAS. */
+	queue_rcu_work(system_unbound_wq, &att->free_work);
 }
 
 /* The reservation of the VAS area in a process mm; see vas_reserve(). */
@@ -1250,7 +1253,8 @@ void __vas_mm_exit(struct mm_struct *mm)
 	mutex_lock(&vas_mutex);
 	list_for_each_entry_safe(link, next, &proc->owner.views, node) {
 		att = link->att;
-		WARN_ON_ONCE(atomic_read(&att->users) != 1);
+		/* As detach: zero once torn down. */
+		WARN_ON_ONCE(atomic_cmpxchg(&att->users, 1, 0) != 1);
 		vas_attachment_destroy(att);
 	}
 	WRITE_ONCE(mm->vas, NULL);
@@ -1530,7 +1534,9 @@ struct mm_struct *__vas_mremap_mm(unsigned long addr, unsigned long old_len,
  *
  * get_unmapped_area() searches current->mm.  Memory of a VAS must stay in
  * the VAS area of the VAS mm: there the lowest free range at or above
- * @addr is taken, and a fixed range must lie in the area.
+ * @addr is taken, and a fixed range must lie in the area.  For the VAS mm,
+ * @file, @pgoff and %MAP_SHARED are not used: the range is only page
+ * aligned (no THP or DAX alignment) and no guard gap is kept.
  *
  * Return: the address, or a negative error.
  */

@@ -74,7 +74,7 @@ struct mm_struct *__vas_syscall_mm(unsigned long start, size_t len);
  * @start: First address of the range.
  * @len: Length of the range.
  *
- * munmap(), mprotect(), madvise(), mremap() and mlock() act on the VAS mm
+ * munmap(), mprotect(), madvise() and mlock() act on the VAS mm
  * for a range in the VAS area when the caller is switched into a VAS, on
  * the process mm otherwise.
  *
