@@ -948,8 +948,7 @@ static void vas_attachment_destroy(struct vas_attachment *att)
 	list_del_rcu(&att->vas_link.node);
 	att->vas->nr_attached--;
 	INIT_RCU_WORK(&att->free_work, vas_attachment_free_work);
-	/* Unbound: the last reference may free a whole VAS. */
-	queue_rcu_work(system_unbound_wq, &att->free_work);
+	queue_rcu_work(system_wq, &att->free_work);
 }
 
 /* The reservation of the VAS area in a process mm; see vas_reserve(). */

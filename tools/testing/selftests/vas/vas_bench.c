@@ -411,6 +411,26 @@ static void *echo_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * Sends a byte on @out and waits for it on @in, PIPE_WARMUP times untimed
+ * and @iters times timed; false if the partner is gone.
+ */
+static bool ping(int out, int in, long iters, double *ns)
+{
+	double start = 0;
+	char c = 0;
+	long i;
+
+	for (i = 0; i < iters + PIPE_WARMUP; i++) {
+		if (i == PIPE_WARMUP)
+			start = now_ns();
+		if (write(out, &c, 1) != 1 || read(in, &c, 1) != 1)
+			return false;
+	}
+	*ns = now_ns() - start;
+	return true;
+}
+
 /* The partner of pipe_rtt() as a thread of this process; 0 or an errno. */
 static int pipe_thread(struct row *row, long iters, int to_child[2],
 		       int to_parent[2], double *ns)
@@ -419,23 +439,13 @@ static int pipe_thread(struct row *row, long iters, int to_child[2],
 		.in = to_child[0], .out = to_parent[1], .cpu = row->cpu,
 		.count = iters + PIPE_WARMUP,
 	};
-	double start = 0;
 	pthread_t thread;
 	int err;
-	char c = 0;
-	long i;
 
 	err = pthread_create(&thread, NULL, echo_thread, &e);
 	if (err)
 		return err;
-	for (i = 0; !err && i < iters + PIPE_WARMUP; i++) {
-		if (i == PIPE_WARMUP)
-			start = now_ns();
-		if (write(to_child[1], &c, 1) != 1 ||
-		    read(to_parent[0], &c, 1) != 1)
-			err = EPIPE;
-	}
-	*ns = now_ns() - start;
+	err = ping(to_child[1], to_parent[0], iters, ns) ? 0 : EPIPE;
 	/* A thread blocked in read() sees the end of file and returns. */
 	close(to_child[1]);
 	pthread_join(thread, NULL);
@@ -454,11 +464,8 @@ static int pipe_thread(struct row *row, long iters, int to_child[2],
 static int pipe_rtt(struct row *row, long iters, double *ns)
 {
 	int to_child[2], to_parent[2], status, err = 0;
-	double start = 0;
 	struct echo e;
-	char c = 0;
 	pid_t pid;
-	long i;
 
 	if (pipe(to_child))
 		return -1;
@@ -489,14 +496,8 @@ static int pipe_rtt(struct row *row, long iters, double *ns)
 	/* Only the child holds these ends: its exit is an end of file. */
 	close(to_child[0]);
 	close(to_parent[1]);
-	for (i = 0; !err && i < iters + PIPE_WARMUP; i++) {
-		if (i == PIPE_WARMUP)
-			start = now_ns();
-		if (write(to_child[1], &c, 1) != 1 ||
-		    read(to_parent[0], &c, 1) != 1)
-			err = EPIPE;
-	}
-	*ns = now_ns() - start;
+	if (!err && !ping(to_child[1], to_parent[0], iters, ns))
+		err = EPIPE;
 	close(to_child[1]);
 	close(to_parent[0]);
 	if (pid > 0 && (waitpid(pid, &status, 0) != pid ||
