@@ -36,13 +36,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <asm/unistd.h>
 #include <linux/vas.h>
+
+#include "vas_sys.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -63,7 +63,7 @@
 
 #define NR_CHILDREN 16
 #define CHILD_TIMEOUT_MS 120000	/* for a child to read 1 GiB */
-#define EBUSY_RETRY_NS 1e9	/* a VAS may stay busy briefly after exit */
+#define EBUSY_RETRY_S 1.0	/* a VAS may stay busy briefly after exit */
 #define MEMORY_WAIT_NS 10e9	/* for the memory of a deleted VAS */
 #define MEMORY_SPARE_KB (64 * 1024)
 #define CLOCK_WAIT_S 30		/* for the TSC to become the clocksource */
@@ -80,40 +80,6 @@
 #define PGTABLES_NAME NAME_PREFIX "pgtables"
 
 #define VAS_AREA ((char *)(unsigned long)VAS_AREA_START)
-
-/*
- * The wrappers of vas_util.h come with the test harness, whose functions a
- * program without tests leaves unused (-Werror): these are the same.
- */
-static long vas_create(const char *name, unsigned int mode)
-{
-	return syscall(__NR_vas_create, name, mode);
-}
-
-static long vas_delete(int vid)
-{
-	return syscall(__NR_vas_delete, vid);
-}
-
-static long vas_find(const char *name)
-{
-	return syscall(__NR_vas_find, name);
-}
-
-static long vas_attach(pid_t pid, int vid, int type)
-{
-	return syscall(__NR_vas_attach, pid, vid, type);
-}
-
-static long vas_detach(pid_t pid, int vid)
-{
-	return syscall(__NR_vas_detach, pid, vid);
-}
-
-static long vas_switch(int vid)
-{
-	return syscall(__NR_vas_switch, vid);
-}
 
 static long page_size;
 static cpu_set_t all_cpus;	/* the CPUs the program may run on */
@@ -252,25 +218,12 @@ static void wait_for_memory(unsigned long size)
 	}
 }
 
-/* Deletes @vid, retrying for a second while it is busy. */
-static int delete_vas(int vid)
-{
-	double end = now_ns() + EBUSY_RETRY_NS;
-
-	while (vas_delete(vid)) {
-		if (errno != EBUSY || now_ns() > end)
-			return -1;
-		usleep(10000);
-	}
-	return 0;
-}
-
 static void delete_by_name(const char *name)
 {
 	long vid = vas_find(name);
 
 	if (vid > 0)
-		delete_vas(vid);
+		vas_delete_retry(vid, EBUSY_RETRY_S);
 }
 
 static void cleanup(void)
@@ -336,7 +289,7 @@ static int create_vas(const char *name, unsigned long size)
 		err = errno;
 		printf("vas_bench: %lu MiB in %s: %s\n", size >> 20, name,
 		       strerror(err));
-		delete_vas(vid);
+		vas_delete_retry(vid, EBUSY_RETRY_S);
 		return -1;
 	}
 	return vid;
@@ -609,7 +562,7 @@ detach:
 	vas_switch(0);
 	vas_detach(0, vid);
 out:
-	delete_vas(vid);
+	vas_delete_retry(vid, EBUSY_RETRY_S);
 }
 
 /* Part 2: attaching. */
@@ -665,9 +618,9 @@ static void bench_attach(void)
 	       med[1][2] / med[0][2]);
 	set_goal(GOAL_ATTACH, med[1][2] / med[0][2]);
 out:
-	delete_vas(vid[1]);
+	vas_delete_retry(vid[1], EBUSY_RETRY_S);
 out_small:
-	delete_vas(vid[0]);
+	vas_delete_retry(vid[0], EBUSY_RETRY_S);
 }
 
 /* Part 3: page tables. */
@@ -837,7 +790,7 @@ out:
 			kill(pids[i], SIGKILL);
 		waitpid(pids[i], &status, 0);
 	}
-	if (delete_vas(vid))
+	if (vas_delete_retry(vid, EBUSY_RETRY_S))
 		printf("vas_bench: vas_delete(%s): %s\n", PGTABLES_NAME,
 		       strerror(errno));
 }
@@ -924,10 +877,8 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	page_size = sysconf(_SC_PAGESIZE);
 
-	/* Without CONFIG_VAS, vas_find() fails with something else. */
-	if (vas_find(NAME_PREFIX "probe") < 0 && errno != ENOENT) {
-		printf("vas_bench: VAS system calls not available: %s\n",
-		       strerror(errno));
+	if (!vas_supported()) {
+		printf("vas_bench: %s\n", VAS_SKIP_REASON);
 		return KSFT_SKIP;
 	}
 	if (sched_getaffinity(0, sizeof(all_cpus), &all_cpus)) {
