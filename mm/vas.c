@@ -1436,15 +1436,14 @@ struct mm_struct *__vas_gup_mm(unsigned long addr, bool write)
 }
 
 /**
- * __vas_syscall_mm - The mm a memory-management call acts on.
+ * __vas_range_mm - The mm a call that reads a range acts on.
  * @start: First address.
  * @len: Length.
  *
- * Return: see vas_syscall_mm().
+ * Return: see vas_range_mm().
  */
-struct mm_struct *__vas_syscall_mm(unsigned long start, size_t len)
+struct mm_struct *__vas_range_mm(unsigned long start, size_t len)
 {
-	struct vas_attachment *att = current->vas;
 	unsigned long end = start + len;
 
 	if (end < start)
@@ -1456,9 +1455,23 @@ struct mm_struct *__vas_syscall_mm(unsigned long start, size_t len)
 	}
 	if (end > VAS_AREA_END)
 		return ERR_PTR(-EINVAL);
-	if (att->readonly)
+	return current->vas->vas->mm;
+}
+
+/**
+ * __vas_syscall_mm - The mm a memory-management call acts on.
+ * @start: First address.
+ * @len: Length.
+ *
+ * Return: see vas_syscall_mm().
+ */
+struct mm_struct *__vas_syscall_mm(unsigned long start, size_t len)
+{
+	struct mm_struct *mm = __vas_range_mm(start, len);
+
+	if (!IS_ERR(mm) && mm != current->mm && current->vas->readonly)
 		return ERR_PTR(-EACCES);
-	return att->vas->mm;
+	return mm;
 }
 
 /**

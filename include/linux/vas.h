@@ -67,6 +67,28 @@ static inline struct mm_struct *vas_gup_mm(struct mm_struct *mm,
 	return __vas_gup_mm(addr, write) ?: mm;
 }
 
+struct mm_struct *__vas_range_mm(unsigned long start, size_t len);
+
+/**
+ * vas_range_mm - The mm a system call that reads a range acts on
+ * @start: First address of the range.
+ * @len: Length of the range.
+ *
+ * mincore() and msync() look a range up in the VAS mm when the caller is
+ * switched into a VAS and the range lies in the VAS area, in the process
+ * mm otherwise.  They do not change the mappings, so a read-only
+ * attachment is no obstacle.
+ *
+ * Return: the mm, or ERR_PTR(-EINVAL) if the range straddles the boundary
+ * of the VAS area.
+ */
+static inline struct mm_struct *vas_range_mm(unsigned long start, size_t len)
+{
+	if (likely(!current->vas))
+		return current->mm;
+	return __vas_range_mm(start, len);
+}
+
 struct mm_struct *__vas_syscall_mm(unsigned long start, size_t len);
 
 /**
@@ -294,6 +316,11 @@ static inline struct mm_struct *vas_gup_mm(struct mm_struct *mm,
 					   unsigned long addr, bool write)
 {
 	return mm;
+}
+
+static inline struct mm_struct *vas_range_mm(unsigned long start, size_t len)
+{
+	return current->mm;
 }
 
 static inline struct mm_struct *vas_syscall_mm(unsigned long start,

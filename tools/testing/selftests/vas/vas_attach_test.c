@@ -535,6 +535,22 @@ static bool holds(const char *addr, size_t len, int seed)
 	return true;
 }
 
+/* Residency bits of @pages pages at @addr, as a string of '0' and '1'. */
+static int residency(char *addr, size_t pages, char *bits)
+{
+	unsigned char vec[8];
+	size_t i;
+
+	if (pages > sizeof(vec))
+		return -1;
+	if (mincore(addr, pages * sysconf(_SC_PAGESIZE), vec))
+		return -1;
+	for (i = 0; i < pages; i++)
+		bits[i] = '0' + (vec[i] & 1);
+	bits[pages] = '\0';
+	return 0;
+}
+
 /*
  * Attaches @vid read-write, maps DATA_PAGES pages at the start of the VAS
  * area in it and fills them with @seed.  Returns in the image, attached.
@@ -1490,7 +1506,7 @@ TEST_F(attach, read_only)
 	const long page = self->page;
 	const size_t len = self->len;
 	const int vid = self->vid;
-	char buf[PIPE_LEN];
+	char buf[PIPE_LEN], bits[DATA_PAGES + 1];
 	int fds[2];
 	char *p;
 
@@ -1541,6 +1557,10 @@ TEST_F(attach, read_only)
 	EXPECT_EQ(MAP_FAILED, mremap(AREA, len, page, 0));
 	EXPECT_EQ(EACCES, errno);
 	EXPECT_TRUE(holds(AREA, len, 15));
+	/* mincore() and msync() change nothing and work. */
+	ASSERT_EQ(0, residency(AREA, DATA_PAGES, bits));
+	EXPECT_STREQ("11", bits);
+	EXPECT_EQ(0, msync(AREA, len, MS_SYNC));
 	check_segv(_metadata, AREA, true, SEGV_ACCERR);
 	check_status(_metadata, vid);
 
@@ -1747,11 +1767,79 @@ TEST_F(attach, mremap_vas)
 	EXPECT_EQ(0, vas_detach(0, vid));
 }
 
+TEST_F(attach, mincore_msync_vas)
+{
+	const long page = self->page;
+	const int vid = self->vid;
+	char *p, *img, *m, *hole;
+	char bits[9], buf[PIPE_LEN];
+	int fd;
+
+	ASSERT_EQ(0, vas_attach(0, vid, O_RDWR));
+	ASSERT_EQ(0, vas_switch(vid));
+	hole = AREA + 2 * SZ_1G;
+
+	/* mincore() reports the pages of the VAS, not the reservation. */
+	p = mmap(AREA + SZ_1G, 4 * page, RW, MAP_FIXED | ANON_PRIVATE, -1, 0);
+	ASSERT_EQ(AREA + SZ_1G, p);
+	p[0] = 1;
+	p[2 * page] = 1;
+	ASSERT_EQ(0, residency(p, 4, bits))
+	{
+		TH_LOG("mincore in the VAS: %s", strerror(errno));
+	}
+	EXPECT_STREQ("1010", bits);
+	EXPECT_EQ(-1, mincore(hole, page, (unsigned char *)buf));
+	EXPECT_EQ(ENOMEM, errno);
+
+	/* ... and of the image for image memory. */
+	img = mmap(NULL, 2 * page, RW, ANON_PRIVATE, -1, 0);
+	ASSERT_NE(MAP_FAILED, img);
+	img[page] = 1;
+	ASSERT_EQ(0, residency(img, 2, bits));
+	EXPECT_STREQ("01", bits);
+
+	/* msync() finds the file mapping of the VAS and its mlock(). */
+	fd = memfd_create("vas_msync", MFD_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 2 * page));
+	m = mmap(AREA + 3 * SZ_1G, 2 * page, RW, MAP_FIXED | MAP_SHARED, fd,
+		 0);
+	ASSERT_EQ(AREA + 3 * SZ_1G, m);
+	memcpy(m + page, PIPE_DATA, PIPE_LEN);
+	EXPECT_EQ(0, msync(m, 2 * page, MS_SYNC))
+	{
+		TH_LOG("msync in the VAS: %s", strerror(errno));
+	}
+	EXPECT_EQ(0, msync(m, 2 * page, MS_INVALIDATE));
+	ASSERT_EQ(0, mlock(m, 2 * page));
+	EXPECT_EQ(-1, msync(m, 2 * page, MS_INVALIDATE));
+	EXPECT_EQ(EBUSY, errno);
+	ASSERT_EQ(0, munlock(m, 2 * page));
+	EXPECT_EQ(0, msync(m, 2 * page, MS_INVALIDATE));
+	EXPECT_EQ(-1, msync(hole, page, MS_SYNC));
+	EXPECT_EQ(ENOMEM, errno);
+	EXPECT_EQ(PIPE_LEN, pread(fd, buf, PIPE_LEN, page));
+	EXPECT_EQ(0, memcmp(buf, PIPE_DATA, PIPE_LEN));
+
+	/* The memory and its residency stay with the VAS. */
+	ASSERT_EQ(0, vas_switch(0));
+	EXPECT_EQ(0, munmap(img, 2 * page));
+	ASSERT_EQ(0, vas_switch(vid));
+	ASSERT_EQ(0, residency(p, 4, bits));
+	EXPECT_STREQ("1010", bits);
+	EXPECT_EQ(0, memcmp(m + page, PIPE_DATA, PIPE_LEN));
+	ASSERT_EQ(0, vas_switch(0));
+	EXPECT_EQ(0, vas_detach(0, vid));
+	close(fd);
+}
+
 TEST_F(attach, straddling_ranges)
 {
 	const long page = self->page;
 	const int vid = self->vid;
 	char *lo, *hi, *first, *last;
+	unsigned char vec[2];
 	char *starts[2];
 	size_t i;
 
@@ -1791,6 +1879,16 @@ TEST_F(attach, straddling_ranges)
 		EXPECT_EQ(EINVAL, errno)
 		{
 			TH_LOG("madvise at %p", starts[i]);
+		}
+		EXPECT_EQ(-1, mincore(starts[i], 2 * page, vec));
+		EXPECT_EQ(EINVAL, errno)
+		{
+			TH_LOG("mincore at %p", starts[i]);
+		}
+		EXPECT_EQ(-1, msync(starts[i], 2 * page, MS_SYNC));
+		EXPECT_EQ(EINVAL, errno)
+		{
+			TH_LOG("msync at %p", starts[i]);
 		}
 		EXPECT_EQ(vid, active_vas());
 		check_rw(_metadata, lo, 'l');
