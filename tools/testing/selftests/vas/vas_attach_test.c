@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/elf.h>
 #include <linux/vas.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -549,6 +550,36 @@ static int residency(char *addr, size_t pages, char *bits)
 		bits[i] = '0' + (vec[i] & 1);
 	bits[pages] = '\0';
 	return 0;
+}
+
+/*
+ * The file offset of the vmalloc area in /proc/kcore, the largest PT_LOAD
+ * segment; -1 if there is none.  Reads from it copy with page faults off
+ * and, when the buffer is not mapped yet, fault it in with
+ * fault_in_safe_writeable() and retry.
+ */
+static off_t kcore_vmalloc_offset(int fd)
+{
+	struct elf64_phdr phdr;
+	struct elf64_hdr ehdr;
+	__u64 size = 0;
+	off_t offset = -1;
+	int i;
+
+	if (pread(fd, &ehdr, sizeof(ehdr), 0) != sizeof(ehdr) ||
+	    memcmp(ehdr.e_ident, ELFMAG, SELFMAG) ||
+	    ehdr.e_phentsize != sizeof(phdr))
+		return -1;
+	for (i = 0; i < ehdr.e_phnum; i++) {
+		if (pread(fd, &phdr, sizeof(phdr),
+			  ehdr.e_phoff + i * sizeof(phdr)) != sizeof(phdr))
+			return -1;
+		if (phdr.p_type == PT_LOAD && phdr.p_memsz > size) {
+			size = phdr.p_memsz;
+			offset = phdr.p_offset;
+		}
+	}
+	return offset;
 }
 
 /*
@@ -1829,6 +1860,52 @@ TEST_F(attach, mincore_msync_vas)
 	ASSERT_EQ(0, residency(p, 4, bits));
 	EXPECT_STREQ("1010", bits);
 	EXPECT_EQ(0, memcmp(m + page, PIPE_DATA, PIPE_LEN));
+	ASSERT_EQ(0, vas_switch(0));
+	EXPECT_EQ(0, vas_detach(0, vid));
+	close(fd);
+}
+
+TEST_F(attach, kcore_read)
+{
+	const long page = self->page;
+	const size_t len = self->len;
+	const int vid = self->vid;
+	char *buf, *img;
+	off_t offset;
+	int fd;
+
+	fd = open("/proc/kcore", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		SKIP(return, "/proc/kcore: %s", strerror(errno));
+	offset = kcore_vmalloc_offset(fd);
+	ASSERT_LT(0, offset);
+
+	/* Fresh image memory is faulted in by the retry, as usual... */
+	ASSERT_EQ(0, vas_attach(0, vid, O_RDWR));
+	ASSERT_EQ(0, vas_switch(vid));
+	img = mmap(NULL, page, RW, ANON_PRIVATE, -1, 0);
+	ASSERT_NE(MAP_FAILED, img);
+	EXPECT_EQ(page, pread(fd, img, page, offset));
+	EXPECT_EQ(0, munmap(img, page));
+
+	/* ... and so is fresh VAS memory, in the VAS. */
+	buf = mmap(AREA + SZ_1G, page, RW, MAP_FIXED | ANON_PRIVATE, -1, 0);
+	ASSERT_EQ(AREA + SZ_1G, buf);
+	EXPECT_EQ(page, pread(fd, buf, page, offset))
+	{
+		TH_LOG("kcore read into the VAS: %s", strerror(errno));
+	}
+	ASSERT_EQ(0, vas_switch(0));
+	EXPECT_EQ(0, vas_detach(0, vid));
+
+	/* Through a read-only attachment: EFAULT, not an endless retry. */
+	create_data(_metadata, vid, len, 21);
+	ASSERT_EQ(0, vas_detach(0, vid));
+	ASSERT_EQ(0, vas_attach(0, vid, O_RDONLY));
+	ASSERT_EQ(0, vas_switch(vid));
+	EXPECT_EQ(-1, pread(fd, AREA, page, offset));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_TRUE(holds(AREA, len, 21));
 	ASSERT_EQ(0, vas_switch(0));
 	EXPECT_EQ(0, vas_detach(0, vid));
 	close(fd);
