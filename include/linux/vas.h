@@ -79,6 +79,10 @@ struct mm_struct *__vas_range_mm(unsigned long start, size_t len);
  * mm otherwise.  They do not change the mappings, so a read-only
  * attachment is no obstacle.
  *
+ * The VAS mm needs no reference, also across a drop of its mmap_lock: the
+ * caller stays switched into the VAS until it returns to user space, and
+ * a VAS with a thread switched in can be neither detached nor deleted.
+ *
  * Return: the mm, or ERR_PTR(-EINVAL) if the range straddles the boundary
  * of the VAS area.
  */

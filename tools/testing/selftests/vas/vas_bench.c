@@ -128,14 +128,6 @@ static bool goal_met(const struct goal *g)
 
 static double tsc_per_ns;	/* TSC ticks per nanosecond */
 
-static double monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 /* The first CLOCK_MONOTONIC reading after it moved past @t; the TSC in @tsc. */
 static double next_tick(double t, unsigned long long *tsc)
 {
@@ -143,7 +135,7 @@ static double next_tick(double t, unsigned long long *tsc)
 
 	do {
 		*tsc = __rdtsc();
-		now = monotonic_ns();
+		now = vas_now() * 1e9;
 	} while (now == t);
 	return now;
 }
@@ -160,7 +152,7 @@ static void calibrate_tsc(void)
 	unsigned long long c0, c1;
 	double t0, t1;
 
-	t0 = next_tick(monotonic_ns(), &c0);
+	t0 = next_tick(vas_now() * 1e9, &c0);
 	do {
 		t1 = next_tick(t0, &c1);
 	} while (t1 - t0 < TSC_CALIBRATE_NS);
