@@ -52,7 +52,8 @@
 #define AREA_END ((char *)(uintptr_t)VAS_AREA_END)
 #define AREA_SIZE ((size_t)(VAS_AREA_END - VAS_AREA_START))
 #define SZ_1G 0x40000000UL
-#define KCORE_VMALLOC_MIN (32UL << 40)
+/* VMALLOC_END is inclusive: the smallest vmalloc area is 32 TiB less a byte. */
+#define KCORE_VMALLOC_MIN ((32UL << 40) - 1)
 
 /* Pages of VAS memory the tests map at the start of the VAS area. */
 #define DATA_PAGES 2
@@ -558,8 +559,8 @@ static int residency(char *addr, size_t pages, char *bits)
  * segment; -1 if there is none.  Reads from it copy with page faults off
  * and, when the buffer is not mapped yet, fault it in with
  * fault_in_safe_writeable() and retry.  Other segments copy with page
- * faults on, so a segment smaller than any x86_64 vmalloc area (32 TiB)
- * would not test that: -1 then too.
+ * faults on, so a segment smaller than any x86_64 vmalloc area would not
+ * test that: -1 then too.
  */
 static off_t kcore_vmalloc_offset(int fd)
 {
