@@ -8,20 +8,19 @@
  * Each cycle allocates a VAS mm, an attachment mm (the view), the
  * reservation VMA, two VMAs in two top-level slots of the VAS with their
  * page tables, and two pages: a leak of any of them over 10000 cycles shows
- * in Slab, PageTables or MemFree.  (A cycle costs ~30 ms under TCG with
- * KASAN and lockdep; touching more pages would only make it slower.)
+ * in Slab, PageTables or MemFree.  (A cycle costs 20-60 ms under TCG with
+ * KASAN and lockdep; touching more pages would only make it slower.)  The
+ * measured cycles run in WORKERS processes at once, one per vCPU of the
+ * test guest, each on a VAS of its own name, so that VASes are created,
+ * attached and deleted concurrently too.
  *
  * KASAN's quarantine keeps freed slab objects (up to 1/32 of RAM) before it
- * really frees them.  vas_leak_test warms up until the slab stops growing;
- * a cycle here costs far more, so that would take minutes in the slowest
- * guest.  Shrinking a slab cache frees its quarantined objects, so as root
- * the test shrinks every cache through /sys/kernel/slab/<cache>/shrink
- * before each reading.  When that is not possible it falls back to the
- * warm-up of vas_leak_test.
+ * really frees them.  As root, the test empties it before each reading with
+ * vas_shrink_slabs(); when that is not possible it warms up until the slab
+ * stops growing, as vas_leak_test does.
  */
 
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/vas.h>
@@ -45,7 +44,8 @@
 #define FAR_ADDR VAS_PTR(33 * VAS_SLOT_SIZE + (1024UL << 20))
 
 #define WARMUP 200		/* cycles */
-#define MEASURED 10000		/* cycles */
+#define MEASURED 10000		/* cycles, in all */
+#define WORKERS 2		/* processes that run them at once */
 #define MEASURE_SECONDS 780	/* fail if they take longer */
 
 /* Fallback without shrinking, as vas_leak_test. */
@@ -63,60 +63,6 @@
 /* A dead process may hold its attachments a little longer. */
 #define DELETE_SECONDS 1.0
 #define CLEANUP_SECONDS 5.0
-
-#define SLAB_DIR "/sys/kernel/slab"
-
-/*
- * Shrinks every slab cache, which also frees the objects of the cache that
- * the KASAN quarantine holds.  Merged caches are symbolic links: only the
- * directories are written.  Returns the number of caches shrunk; with
- * @probe, shrinks nothing and returns 1 if the first cache could be.
- */
-static int shrink_slabs(bool probe)
-{
-	char path[300];
-	struct dirent *de;
-	int fd, count = 0;
-	DIR *dir;
-
-	dir = opendir(SLAB_DIR);
-	if (!dir)
-		return 0;
-	while ((de = readdir(dir))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), SLAB_DIR "/%s/shrink", de->d_name);
-		if (probe) {
-			count = !access(path, W_OK);
-			break;
-		}
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (write(fd, "1", 1) == 1)
-			count++;
-		close(fd);
-	}
-	closedir(dir);
-	return count;
-}
-
-/*
- * Lets RCU callbacks and deferred work (mm teardown, page tables freed
- * after RCU) run, empties the quarantine if @shrink, then reads
- * /proc/meminfo.
- */
-static void settle_and_read(struct __test_metadata *const _metadata,
-			    unsigned int usecs, bool shrink,
-			    struct vas_meminfo *mi)
-{
-	usleep(usecs);
-	if (shrink) {
-		shrink_slabs(false);
-		usleep(100000);
-	}
-	ASSERT_EQ(0, vas_read_meminfo(mi));
-}
 
 /* Free pages on the per-CPU lists, in kB, from /proc/zoneinfo. */
 static long pcp_free_kb(void)
@@ -136,30 +82,56 @@ static long pcp_free_kb(void)
 	return kb;
 }
 
+/* The name of the VAS of worker @w. */
+static void worker_name(char *buf, size_t size, const char *name, int w)
+{
+	snprintf(buf, size, "%.*s.%d", VAS_NAME_MAX - 4, name, w);
+}
+
 FIXTURE(attach_leak) {
 	char name[VAS_NAME_MAX + 1];
-	bool shrink;		/* shrink_slabs() works */
+	bool shrink;		/* vas_shrink_slabs() works */
 };
 
 FIXTURE_SETUP(attach_leak)
 {
+	char wname[VAS_NAME_MAX + 1];
+	int w;
+
 	if (!vas_supported())
 		SKIP(return, VAS_SKIP_REASON);
 	snprintf(self->name, sizeof(self->name),
 		 "vas_selftest.attach_leak.%s", _metadata->name);
 	/* Left over by an earlier run that was killed. */
 	vas_cleanup_name(self->name);
-	self->shrink = shrink_slabs(true) > 0;
+	for (w = 0; w < WORKERS; w++) {
+		worker_name(wname, sizeof(wname), self->name, w);
+		vas_cleanup_name(wname);
+	}
+	self->shrink = vas_shrink_slabs(true) > 0;
 	if (!self->shrink)
 		TH_LOG("cannot shrink the slab caches: warming up instead");
 }
 
-FIXTURE_TEARDOWN_PARENT(attach_leak)
+static void delete_name(struct __test_metadata *const _metadata,
+			const char *name)
 {
-	int vid = vas_find(self->name);
+	int vid = vas_find(name);
 
 	if (vid > 0 && vas_delete_retry(vid, CLEANUP_SECONDS))
-		TH_LOG("cannot delete %s: %s", self->name, strerror(errno));
+		TH_LOG("cannot delete %s: %s", name, strerror(errno));
+}
+
+FIXTURE_TEARDOWN_PARENT(attach_leak)
+{
+	char wname[VAS_NAME_MAX + 1];
+	int w;
+
+	delete_name(_metadata, self->name);
+	for (w = 0; w < WORKERS; w++) {
+		worker_name(wname, sizeof(wname), self->name, w);
+		delete_name(_metadata, wname);
+	}
 }
 
 static bool map_and_touch(struct __test_metadata *const _metadata,
@@ -222,41 +194,74 @@ out_delete:
 	return ret;
 }
 
-/* Runs @n cycles, or fewer if @seconds run out; returns the number run. */
+/*
+ * Runs @n cycles, or fewer if one fails or @seconds run out; returns the
+ * number that succeeded.
+ */
 static int run_cycles(struct __test_metadata *const _metadata,
 		      const char *name, int n, double seconds)
 {
 	double end = vas_now() + seconds;
-	int i;
+	int i, ret;
 
-	for (i = 0; i < n; i++) {
-		ASSERT_EQ(0, attach_cycle(_metadata, name))
+	for (i = 0; i < n && vas_now() <= end; i++) {
+		ret = attach_cycle(_metadata, name);
+		EXPECT_EQ(0, ret)
 		{
-			TH_LOG("cycle %d", i);
+			TH_LOG("%s: cycle %d", name, i);
 		}
-		if (vas_now() > end) {
-			i++;
+		if (ret)
 			break;
-		}
 	}
 	return i;
+}
+
+/*
+ * Runs @n / WORKERS cycles in each of WORKERS processes at once, or fewer if
+ * @seconds run out; returns the number that succeeded in all.
+ */
+static int run_workers(struct __test_metadata *const _metadata,
+		       const char *name, int n, double seconds)
+{
+	char wname[VAS_NAME_MAX + 1];
+	pid_t children[WORKERS];
+	int *done, w, total = 0;
+
+	done = mmap(NULL, WORKERS * sizeof(*done), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, done);
+	for (w = 0; w < WORKERS; w++) {
+		children[w] = vas_fork_child(_metadata);
+		if (children[w])
+			continue;
+		worker_name(wname, sizeof(wname), name, w);
+		done[w] = run_cycles(_metadata, wname, n / WORKERS, seconds);
+		_exit(0);
+	}
+	for (w = 0; w < WORKERS; w++) {
+		vas_wait_child(_metadata, children[w]);
+		total += done[w];
+	}
+	munmap(done, WORKERS * sizeof(*done));
+	return total;
 }
 
 TEST_F_TIMEOUT(attach_leak, attach_switch_detach, 810)
 {
 	struct vas_meminfo first, prev, before, after;
+	char wname[VAS_NAME_MAX + 1];
 	double start = vas_now(), t;
 	long quarantine_max;
-	int warmup, done;
+	int warmup, done, w;
 
-	settle_and_read(_metadata, 0, self->shrink, &first);
+	vas_settle_and_read(_metadata, 0, self->shrink, &first);
 	warmup = run_cycles(_metadata, self->name, WARMUP, WARMUP_SECONDS);
 	if (!self->shrink) {
 		/* As vas_leak_test: until the quarantine recycles. */
 		quarantine_max = first.mem_total / 32 + 32 * 1024;
 		prev = first;
 		for (;;) {
-			settle_and_read(_metadata, 200000, false, &before);
+			vas_settle_and_read(_metadata, 200000, false, &before);
 			if (before.slab - prev.slab < STABLE_SLAB_KB)
 				break;
 			if (vas_now() - start > WARMUP_SECONDS)
@@ -268,12 +273,12 @@ TEST_F_TIMEOUT(attach_leak, attach_switch_detach, 810)
 					     WARMUP_SECONDS);
 		}
 	}
-	settle_and_read(_metadata, 1000000, self->shrink, &before);
+	vas_settle_and_read(_metadata, 1000000, self->shrink, &before);
 
 	t = vas_now();
-	done = run_cycles(_metadata, self->name, MEASURED, MEASURE_SECONDS);
+	done = run_workers(_metadata, self->name, MEASURED, MEASURE_SECONDS);
 	t = vas_now() - t;
-	settle_and_read(_metadata, 2000000, self->shrink, &after);
+	vas_settle_and_read(_metadata, 2000000, self->shrink, &after);
 
 	TH_LOG("%d warm-up cycles; %d cycles in %.1f s (%.1f ms each)",
 	       warmup, done, t, 1000 * t / done);
@@ -292,6 +297,10 @@ TEST_F_TIMEOUT(attach_leak, attach_switch_detach, 810)
 		  after.page_tables - before.page_tables);
 	EXPECT_GT(MAX_MEMFREE_DROP_KB, before.mem_free - after.mem_free);
 	vas_check_gone(_metadata, 0, self->name);
+	for (w = 0; w < WORKERS; w++) {
+		worker_name(wname, sizeof(wname), self->name, w);
+		vas_check_gone(_metadata, 0, wname);
+	}
 }
 
 static void attach_switch(struct __test_metadata *const _metadata, int vid)
@@ -342,7 +351,7 @@ TEST_F_TIMEOUT(attach_leak, multi_process, 300)
 	size_t got = 0;
 	ssize_t ret;
 
-	settle_and_read(_metadata, 0, self->shrink, &first);
+	vas_settle_and_read(_metadata, 0, self->shrink, &first);
 	free_first = first.mem_free + pcp_free_kb();
 	vid = vas_create(self->name, 0600);
 	ASSERT_LE(1, vid);
@@ -354,7 +363,7 @@ TEST_F_TIMEOUT(attach_leak, multi_process, 300)
 		mem[i * stride] = i;
 	ASSERT_EQ(0, vas_switch(0));
 	ASSERT_EQ(0, vas_detach(0, vid));
-	settle_and_read(_metadata, 1000000, self->shrink, &populated);
+	vas_settle_and_read(_metadata, 1000000, self->shrink, &populated);
 
 	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
@@ -403,7 +412,7 @@ TEST_F_TIMEOUT(attach_leak, multi_process, 300)
 			TH_LOG("child %d ended with status %#x", c, status);
 		}
 	}
-	settle_and_read(_metadata, 2000000, self->shrink, &after);
+	vas_settle_and_read(_metadata, 2000000, self->shrink, &after);
 
 	/* The memory and the marks of the children are all there. */
 	attach_switch(_metadata, vid);
@@ -416,7 +425,7 @@ TEST_F_TIMEOUT(attach_leak, multi_process, 300)
 	{
 		TH_LOG("vas_delete: %s", strerror(errno));
 	}
-	settle_and_read(_metadata, 2000000, self->shrink, &last);
+	vas_settle_and_read(_metadata, 2000000, self->shrink, &last);
 	free_last = last.mem_free + pcp_free_kb();
 
 	TH_LOG("PageTables %ld kB; %+ld kB with 64 MiB in the VAS",

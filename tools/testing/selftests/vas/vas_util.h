@@ -117,6 +117,63 @@ static inline int vas_read_meminfo(struct vas_meminfo *mi)
 	return (found & 15) == 15 ? 0 : -1;
 }
 
+#define VAS_SLAB_DIR "/sys/kernel/slab"
+
+/*
+ * Shrinks every slab cache, which also frees the objects of the cache that
+ * the KASAN quarantine holds (up to 1/32 of RAM), so that a leak test need
+ * not warm up until the quarantine recycles.  Merged caches are symbolic
+ * links: only the directories are written.  Returns the number of caches
+ * shrunk; with @probe, shrinks nothing and returns 1 if the first cache
+ * could be.
+ */
+static inline int vas_shrink_slabs(bool probe)
+{
+	char path[300];
+	struct dirent *de;
+	int fd, count = 0;
+	DIR *dir;
+
+	dir = opendir(VAS_SLAB_DIR);
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), VAS_SLAB_DIR "/%s/shrink",
+			 de->d_name);
+		if (probe) {
+			count = !access(path, W_OK);
+			break;
+		}
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (write(fd, "1", 1) == 1)
+			count++;
+		close(fd);
+	}
+	closedir(dir);
+	return count;
+}
+
+/*
+ * Lets RCU callbacks and deferred work (mm teardown, page tables freed
+ * after RCU) run for @usecs, empties the KASAN quarantine if @shrink, then
+ * reads /proc/meminfo.
+ */
+static inline void vas_settle_and_read(struct __test_metadata *const _metadata,
+				       unsigned int usecs, bool shrink,
+				       struct vas_meminfo *mi)
+{
+	usleep(usecs);
+	if (shrink) {
+		vas_shrink_slabs(false);
+		usleep(100000);
+	}
+	ASSERT_EQ(0, vas_read_meminfo(mi));
+}
+
 /*
  * Reads the whole sysfs attribute @file of VAS @vid into @buf (NUL
  * terminated).  Returns the number of bytes read, or -1 with errno set.
