@@ -73,7 +73,7 @@ userspace: headers
 		KHDR_INCLUDES="-isystem $(USR)/include" USERCFLAGS=-Werror \
 		USERLDFLAGS=-static
 	@gcc -static -O2 -Wall -Werror -isystem $(USR)/include \
-		-o $(GUEST)/vas-demo samples/vas/vas-demo.c
+		-pthread -o $(GUEST)/vas-demo samples/vas/vas-demo.c
 
 initramfs: userspace
 	@sh scripts/mkinitramfs.sh $(B)/initramfs.cpio.gz $(GUEST) $(GUEST_EXTRA)

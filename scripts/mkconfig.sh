@@ -3,12 +3,20 @@
 # OBJ/.config.  Fails if the merged configuration lost any option a fragment
 # asks for (Kconfig drops options with unmet dependencies silently).  The
 # .config is only replaced when it changed, so that an unchanged
-# configuration never triggers a rebuild.
+# configuration never triggers a rebuild, and the merge itself is skipped
+# while its inputs (the fragments, the patches, the base tree and this
+# script) are those of the last merge and .config was not edited since.
 set -eu
 
 tree=$(realpath "$1") obj=$(realpath -m "$2")
 shift 2
 mkdir -p "$obj"
+stamp=$(cat "$@" "$tree/.git/vas-patches-stamp" "$tree/.git/vas-base-version" "$0" |
+	sha256sum | cut -d' ' -f1)
+if [ -f "$obj/.config" ] && [ "$(cat "$obj/.config-stamp" 2>/dev/null)" = "$stamp" ] &&
+	[ ! "$obj/.config" -nt "$obj/.config-stamp" ]; then
+	exit 0
+fi
 new=.config.new
 make -s -C "$tree" O="$obj" KCONFIG_CONFIG=$new tinyconfig >/dev/null
 cat "$@" >> "$obj/$new"
@@ -46,3 +54,4 @@ if ! cmp -s "$obj/$new" "$obj/.config"; then
 else
 	rm -f "$obj/$new"
 fi
+echo "$stamp" > "$obj/.config-stamp"
