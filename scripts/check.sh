@@ -1,8 +1,20 @@
 #!/bin/sh
-# Every check of the project, cheapest first.  Each check adds one result,
-# each selftest case in the guest adds one; the last line is
-# "N passed, N failed, N skipped".  Exits non-zero if anything failed.
-# Logs are kept in build/check/.
+# check.sh [STAGE...]: every check of the project, cheapest first.  Each
+# check adds one result, each selftest case in the guest adds one; the last
+# line is "N passed, N failed, N skipped".  Exits non-zero if anything
+# failed.  Logs are kept in build/check/.
+#
+# The stages, all of them by default, in this order whatever the order of
+# the arguments:
+#   tree       patches/ apply with zero fuzz and regenerate identically
+#              (always run: every other stage needs the tree)
+#   static     checkpatch --strict, kernel-doc, get_abi.pl
+#   kernel     the test kernel, sparse and W=1
+#   userspace  the selftests and the demo, static, and the initramfs
+#   guest      the selftests in the guest, 4-level and 5-level paging
+#   off        the same guest with CONFIG_VAS=n
+#   fresh      a bare Debian 12 gets all it needs from scripts/deps.sh
+#              (scripts/fresh.sh)
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +42,15 @@ stage() {
 	echo "== $* ($(($(date +%s) - start)) s)"
 }
 
+# The tree is assembled whatever the stages: everything else needs it.
+stages=${*:-tree static kernel userspace guest off fresh}
+want() {
+	case " $stages " in
+	*" $1 "*) return 0 ;;
+	esac
+	return 1
+}
+
 finish() {
 	echo "check took $(($(date +%s) - start)) s; results in $logs/results.txt"
 	echo "$passed passed, $failed failed, $skipped skipped"
@@ -50,8 +71,14 @@ else
 	result fail "tree: patches/ regenerates identically" "$logs/patches.log"
 fi
 
-stage "static checks"
 cd "$tree" || finish
+new_files=$(grep -v -e '^Documentation/ABI/' -e '/Makefile$' -e '/config$' \
+	-e '/settings$' -e '/\.gitignore$' "$tree/.git/vas-overlay")
+# Debian's python3 (with ply and git, for spdxcheck.py) before any other.
+PATH=/usr/bin:$PATH
+
+if want static; then
+stage "static checks"
 for p in $(cat "$top/patches/series"); do
 	if scripts/checkpatch.pl --strict --quiet --no-signoff "$top/patches/$p" \
 		> "$logs/checkpatch.log" 2>&1; then
@@ -60,10 +87,6 @@ for p in $(cat "$top/patches/series"); do
 		result fail "checkpatch --strict: patches/$p" "$logs/checkpatch.log"
 	fi
 done
-new_files=$(grep -v -e '^Documentation/ABI/' -e '/Makefile$' -e '/config$' \
-	-e '/settings$' -e '/\.gitignore$' "$tree/.git/vas-overlay")
-# Debian's python3 (with ply and git, for spdxcheck.py) before any other.
-PATH=/usr/bin:$PATH
 for f in $new_files; do
 	# Userspace programs must test for ENOSYS: a kernel without CONFIG_VAS.
 	case "$f" in
@@ -89,7 +112,9 @@ if perl scripts/get_abi.pl --dir "$top/Documentation/ABI" validate \
 else
 	result fail "get_abi.pl validate: Documentation/ABI" "$logs/abi.log"
 fi
+fi
 
+if want kernel; then
 stage "test kernel (lockdep, KASAN, DEBUG_VM)"
 if ! make -s -C "$top" kernel > "$logs/kernel.log" 2>&1; then
 	result fail "test kernel: config keeps every fragment option, builds" "$logs/kernel.log"
@@ -104,13 +129,16 @@ if [ $? -eq 0 ] && ! grep -qE 'warning|error' "$logs/sparse-w1.log"; then
 else
 	result fail "sparse and W=1: $(echo $objs)" "$logs/sparse-w1.log"
 fi
+fi
 
+if want userspace; then
 stage "userspace and initramfs"
 if ! make -s -C "$top" initramfs > "$logs/userspace.log" 2>&1; then
 	result fail "userspace: selftests and demo build static with -Werror" "$logs/userspace.log"
 	finish
 fi
 result pass "userspace: selftests and demo build static with -Werror"
+fi
 
 # count_ktap LOG LABEL: count the KTAP results of each test program.
 count_ktap() {
@@ -179,11 +207,14 @@ guest_suite() {
 	fi
 }
 
+if want guest; then
 stage "guest: selftests on the test kernel, 4-level paging"
 guest_suite 4
 stage "guest: selftests on the test kernel, 5-level paging"
 guest_suite 5
+fi
 
+if want off; then
 stage "CONFIG_VAS=n"
 if ! make -s -C "$top" kernel-off > "$logs/kernel-off.log" 2>&1; then
 	result fail "CONFIG_VAS=n: kernel builds and links" "$logs/kernel-off.log"
@@ -198,6 +229,17 @@ if [ -s "$logs/ktap-off.txt" ] && ! grep -qv '^skip ' "$logs/ktap-off.txt"; then
 else
 	grep -v '^skip ' "$logs/ktap-off.txt" > "$logs/off-not-skipped.log"
 	result fail "CONFIG_VAS=n: every selftest skips (syscalls give ENOSYS)" "$logs/off-not-skipped.log"
+fi
+fi
+
+if want fresh; then
+stage "fresh machine: Debian 12 minbase, deps.sh, make run, static checks"
+if sh "$top/scripts/fresh.sh" "$logs/fresh" > "$logs/fresh.log" 2>&1; then
+	result pass "fresh machine: deps.sh gives a bare Debian 12 all that make run and the static checks use"
+else
+	tail -n 40 "$logs/fresh/fresh.log" >> "$logs/fresh.log" 2>/dev/null
+	result fail "fresh machine: deps.sh gives a bare Debian 12 all that make run and the static checks use" "$logs/fresh.log"
+fi
 fi
 
 finish
