@@ -78,6 +78,8 @@
  *          (owns everything else).  Immutable.
  *
  * mm->vas of a process mm or VAS mm points here once the mm has had a view.
+ * It is set under vas_mutex (a process mm; a VAS mm's before anyone sees it)
+ * and read under RCU: a process mm's vas_proc is freed after a grace period.
  */
 struct vas_owner {
 	struct list_head views;
@@ -291,7 +293,7 @@ static struct vas *vas_alloc(const char *name, unsigned int mode)
 	}
 	INIT_LIST_HEAD(&vas->owner.views);
 	vas->owner.is_vas = true;
-	vas->mm->vas = &vas->owner;
+	RCU_INIT_POINTER(vas->mm->vas, &vas->owner);
 	kobject_init(&vas->kobj, &vas_ktype);
 	mutex_init(&vas->lock);
 	vas->mode = mode;
@@ -736,14 +738,14 @@ static bool vas_owns(struct vas_owner *owner, unsigned long addr)
 /* Mirror the owner's entry for @addr into all its views. */
 static void vas_sync_views(struct mm_struct *mm, unsigned long addr)
 {
-	struct vas_owner *owner = READ_ONCE(mm->vas);
+	struct vas_owner *owner;
 	struct vas_link *link;
 
-	if (!owner || !vas_owns(owner, addr))
-		return;
 	rcu_read_lock();
-	list_for_each_entry_rcu(link, &owner->views, node)
-		vas_sync_entry(link->att, mm, addr);
+	owner = rcu_dereference(mm->vas);
+	if (owner && vas_owns(owner, addr))
+		list_for_each_entry_rcu(link, &owner->views, node)
+			vas_sync_entry(link->att, mm, addr);
 	rcu_read_unlock();
 }
 
@@ -794,15 +796,19 @@ void __vas_flush_views(struct mm_struct *mm, unsigned long start,
 		       unsigned long end, unsigned int stride_shift,
 		       bool freed_tables)
 {
-	struct vas_owner *owner = READ_ONCE(mm->vas);
+	struct vas_owner *owner;
 	struct vas_link *link;
 
-	if (!owner)
-		return;
+	/*
+	 * The OOM reaper and process_mrelease() flush a dying mm preemptibly,
+	 * while __vas_mm_exit() may free its vas_proc: look it up under RCU.
+	 */
 	rcu_read_lock();
-	list_for_each_entry_rcu(link, &owner->views, node)
-		flush_tlb_mm_range(link->att->view, start, end, stride_shift,
-				   freed_tables);
+	owner = rcu_dereference(mm->vas);
+	if (owner)
+		list_for_each_entry_rcu(link, &owner->views, node)
+			flush_tlb_mm_range(link->att->view, start, end,
+					   stride_shift, freed_tables);
 	rcu_read_unlock();
 }
 
@@ -818,17 +824,19 @@ void __vas_flush_views(struct mm_struct *mm, unsigned long start,
 void __vas_tlbbatch_add_views(struct arch_tlbflush_unmap_batch *batch,
 			      struct mm_struct *mm)
 {
-	struct vas_owner *owner = READ_ONCE(mm->vas);
+	struct vas_owner *owner;
 	struct mm_struct *view;
 	struct vas_link *link;
 
-	if (!owner)
-		return;
 	rcu_read_lock();
-	list_for_each_entry_rcu(link, &owner->views, node) {
-		view = link->att->view;
-		inc_mm_tlb_gen(view);
-		cpumask_or(&batch->cpumask, &batch->cpumask, mm_cpumask(view));
+	owner = rcu_dereference(mm->vas);
+	if (owner) {
+		list_for_each_entry_rcu(link, &owner->views, node) {
+			view = link->att->view;
+			inc_mm_tlb_gen(view);
+			cpumask_or(&batch->cpumask, &batch->cpumask,
+				   mm_cpumask(view));
+		}
 	}
 	rcu_read_unlock();
 }
@@ -1002,23 +1010,32 @@ static void vas_unreserve(struct mm_struct *mm)
 /* The VAS state of a process mm, created on first use under vas_mutex. */
 static struct vas_proc *vas_proc_get(struct mm_struct *mm)
 {
+	struct vas_owner *owner;
 	struct vas_proc *proc;
 
-	lockdep_assert_held(&vas_mutex);
-	if (mm->vas)
-		return container_of(mm->vas, struct vas_proc, owner);
+	owner = rcu_dereference_protected(mm->vas, lockdep_is_held(&vas_mutex));
+	if (owner)
+		return container_of(owner, struct vas_proc, owner);
 	proc = kzalloc(sizeof(*proc), GFP_KERNEL_ACCOUNT);
 	if (!proc)
 		return NULL;
 	INIT_LIST_HEAD(&proc->owner.views);
-	/* Readers test mm->vas without locks: publish it initialised. */
-	smp_store_release(&mm->vas, &proc->owner);
+	/* Readers follow mm->vas under RCU: publish it initialised. */
+	rcu_assign_pointer(mm->vas, &proc->owner);
 	return proc;
 }
 
+/*
+ * The VAS state of process mm @mm, if it has any.  Under RCU or vas_mutex,
+ * or once @mm has no users left, when nothing can change mm->vas but
+ * __vas_mm_exit().
+ */
 static struct vas_proc *vas_proc_of(struct mm_struct *mm)
 {
-	struct vas_owner *owner = READ_ONCE(mm->vas);
+	struct vas_owner *owner;
+
+	owner = rcu_dereference_check(mm->vas, lockdep_is_held(&vas_mutex) ||
+				      !atomic_read(&mm->mm_users));
 
 	if (!owner || owner->is_vas)
 		return NULL;
@@ -1246,7 +1263,7 @@ void __vas_mm_exit(struct mm_struct *mm)
 
 	if (!proc) {
 		/* A VAS mm: its VAS is gone, and with it every view. */
-		mm->vas = NULL;
+		RCU_INIT_POINTER(mm->vas, NULL);
 		return;
 	}
 	mutex_lock(&vas_mutex);
@@ -1256,7 +1273,7 @@ void __vas_mm_exit(struct mm_struct *mm)
 		WARN_ON_ONCE(atomic_cmpxchg(&att->users, 1, 0) != 1);
 		vas_attachment_destroy(att);
 	}
-	WRITE_ONCE(mm->vas, NULL);
+	RCU_INIT_POINTER(mm->vas, NULL);
 	mutex_unlock(&vas_mutex);
 	kfree_rcu(proc, rcu);
 }
@@ -1276,7 +1293,7 @@ static void vas_load(struct mm_struct *next, struct vas_attachment *att)
 	prev = current->active_mm;
 	current->active_mm = next;
 	switch_mm_irqs_off(prev, next, current);
-	current->vas = att;
+	WRITE_ONCE(current->vas, att);
 	local_irq_enable();
 }
 

@@ -14,6 +14,7 @@
 #define _LINUX_VAS_H
 
 #include <linux/err.h>
+#include <linux/rcupdate.h>
 #include <linux/mm_types.h>
 #include <linux/sched.h>
 #include <uapi/linux/vas.h>
@@ -197,7 +198,7 @@ void __vas_owner_freed(struct mm_struct *mm, unsigned long addr);
 static inline void vas_owner_populated(struct mm_struct *mm,
 				       unsigned long addr)
 {
-	if (unlikely(READ_ONCE(mm->vas)))
+	if (unlikely(rcu_access_pointer(mm->vas)))
 		__vas_owner_populated(mm, addr);
 }
 
@@ -212,7 +213,7 @@ static inline void vas_owner_populated(struct mm_struct *mm,
  */
 static inline void vas_owner_freed(struct mm_struct *mm, unsigned long addr)
 {
-	if (unlikely(READ_ONCE(mm->vas)))
+	if (unlikely(rcu_access_pointer(mm->vas)))
 		__vas_owner_freed(mm, addr);
 }
 
@@ -233,7 +234,7 @@ static inline void vas_flush_views(struct mm_struct *mm, unsigned long start,
 				   unsigned int stride_shift,
 				   bool freed_tables)
 {
-	if (unlikely(READ_ONCE(mm->vas)))
+	if (unlikely(rcu_access_pointer(mm->vas)))
 		__vas_flush_views(mm, start, end, stride_shift, freed_tables);
 }
 
@@ -248,7 +249,7 @@ void __vas_tlbbatch_add_views(struct arch_tlbflush_unmap_batch *batch,
 static inline void vas_tlbbatch_add_views(struct arch_tlbflush_unmap_batch *batch,
 					  struct mm_struct *mm)
 {
-	if (unlikely(READ_ONCE(mm->vas)))
+	if (unlikely(rcu_access_pointer(mm->vas)))
 		__vas_tlbbatch_add_views(batch, mm);
 }
 
@@ -258,7 +259,7 @@ static inline void vas_tlbbatch_add_views(struct arch_tlbflush_unmap_batch *batc
  */
 static inline void vas_mm_init(struct mm_struct *mm)
 {
-	mm->vas = NULL;
+	RCU_INIT_POINTER(mm->vas, NULL);
 }
 
 /**
@@ -292,7 +293,7 @@ void __vas_mm_exit(struct mm_struct *mm);
  */
 static inline void vas_mm_exit(struct mm_struct *mm)
 {
-	if (unlikely(mm->vas))
+	if (unlikely(rcu_access_pointer(mm->vas)))
 		__vas_mm_exit(mm);
 }
 
