@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mempolicy.h>
 #include <linux/vas.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -34,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -908,6 +910,13 @@ TEST_F_TIMEOUT(coherence, condvar_vas, 120)
  * in the old page would hide a stale entry: so the writer first touches a
  * page of a "sink" buffer, which is likely to take the freed page, and marks
  * it with TLB_SINK_MAGIC.
+ *
+ * tlb_*_pageout and tlb_*_migrate move the page instead of freeing it: to
+ * swap with MADV_PAGEOUT (the batched reclaim flush), or to the other NUMA
+ * node with move_pages() (the migration flush; image memory only, as
+ * move_pages() does not resolve VAS addresses).  The reader then faults
+ * the page back in, or waits on the migration entry, and must find the
+ * token the writer stored in the page's new home.
  */
 
 #define TLB_ROUNDS		1000
@@ -916,7 +925,11 @@ TEST_F_TIMEOUT(coherence, condvar_vas, 120)
 #define TLB_VAS_OFFSET		(16 * MIB)
 #define TLB_SINK_MAGIC		0x5151000000000000UL
 
-enum tlb_op { TLB_MUNMAP, TLB_MADVISE, TLB_MPROTECT };
+enum tlb_op { TLB_MUNMAP, TLB_MADVISE, TLB_MPROTECT, TLB_PAGEOUT, TLB_MIGRATE };
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT	21
+#endif
 
 /* In a MAP_SHARED page: reader and writer may be different processes. */
 struct tlb_ctl {
@@ -977,6 +990,27 @@ static void tlb_sink(char *sink, unsigned long k)
 		 TLB_SINK_MAGIC | k);
 }
 
+/* Moves the page to NUMA node @node; false (reported) if it did not move. */
+static bool tlb_migrate(struct report *r, char *page, int node)
+{
+	void *pages[1] = { page };
+	int nodes[1] = { node }, status[1] = { -1 };
+	long ret;
+
+	ret = syscall(__NR_move_pages, 0, 1, pages, nodes, status,
+		      MPOL_MF_MOVE);
+	if (ret < 0) {
+		report(r, "writer: move_pages: %s", strerror(errno));
+		return false;
+	}
+	if (status[0] != node) {
+		report(r, "writer: move_pages: page status %d, expected node %d",
+		       status[0], node);
+		return false;
+	}
+	return true;
+}
+
 static void tlb_writer(struct tlb_ctl *ctl, char *page, char *sink)
 {
 	const int rw = PROT_READ | PROT_WRITE;
@@ -1009,6 +1043,17 @@ static void tlb_writer(struct tlb_ctl *ctl, char *page, char *sink)
 				goto out;
 			}
 			tlb_sink(sink, k);
+			break;
+		case TLB_PAGEOUT:
+			if (madvise(page, page_size, MADV_PAGEOUT)) {
+				report(r, "writer: madvise(MADV_PAGEOUT): %s",
+				       strerror(errno));
+				goto out;
+			}
+			break;
+		case TLB_MIGRATE:
+			if (!tlb_migrate(r, page, k & 1))
+				goto out;
 			break;
 		case TLB_MPROTECT:
 			if (mprotect(page, page_size, PROT_NONE)) {
@@ -1186,6 +1231,8 @@ static void run_tlb(struct __test_metadata *const _metadata,
 
 	if (pick_cpus(cpus) < 2)
 		SKIP(return, "needs 2 CPUs");
+	if (op == TLB_MIGRATE && access("/sys/devices/system/node/node1", F_OK))
+		SKIP(return, "needs 2 NUMA nodes");
 	ctl = shared_alloc(sizeof(*ctl));
 	ASSERT_NE(NULL, ctl);
 	ctl->op = op;
@@ -1277,6 +1324,21 @@ TEST_F_TIMEOUT(coherence, tlb_vas_madvise, 120)
 TEST_F_TIMEOUT(coherence, tlb_vas_mprotect, 120)
 {
 	run_tlb(_metadata, self, TLB_MPROTECT, true);
+}
+
+TEST_F_TIMEOUT(coherence, tlb_vas_pageout, 120)
+{
+	run_tlb(_metadata, self, TLB_PAGEOUT, true);
+}
+
+TEST_F_TIMEOUT(coherence, tlb_image_pageout, 120)
+{
+	run_tlb(_metadata, self, TLB_PAGEOUT, false);
+}
+
+TEST_F_TIMEOUT(coherence, tlb_image_migrate, 120)
+{
+	run_tlb(_metadata, self, TLB_MIGRATE, false);
 }
 
 TEST_F_TIMEOUT(coherence, tlb_image_munmap, 120)
