@@ -26,10 +26,14 @@ USR := $(B)/usr
 GUEST := $(B)/guest
 NPROC := $(shell nproc)
 KMAKE = $(MAKE) -s -C $(TREE) CC="ccache gcc" -j$(NPROC)
+# Paths relative to the checkout in ccache's keys: a fresh clone elsewhere
+# (CI, scripts/fresh.sh) hits the objects this one compiled.
+export CCACHE_BASEDIR := $(TOP)
+export CCACHE_NOHASHDIR := 1
 
-DEBUG_FRAGMENTS := configs/base.config configs/debug.config \
+DEBUG_FRAGMENTS := configs/base.config configs/distro.config configs/debug.config \
 	tools/testing/selftests/vas/config
-OFF_FRAGMENTS := configs/base.config configs/vas-off.config
+OFF_FRAGMENTS := configs/base.config configs/distro.config configs/vas-off.config
 BENCH_FRAGMENTS := configs/base.config configs/bench.config \
 	tools/testing/selftests/vas/config
 

@@ -9,13 +9,16 @@
 #   tree       patches/ apply with zero fuzz and regenerate identically
 #              (always run: every other stage needs the tree)
 #   static     checkpatch --strict, kernel-doc, get_abi.pl
-#   kernel     the test kernel, sparse and W=1
+#   kernel     the test kernel (its mm config against Debian's), sparse, W=1
 #   userspace  the selftests and the demo, static, and the initramfs
-#   guest      the selftests in the guest, 4-level and 5-level paging
+#   guest      the selftests in the guest, 4-level paging with pti=on and
+#              5-level paging
 #   off        the same guest with CONFIG_VAS=n
 #   fresh      a bare Debian 12 gets all it needs from scripts/deps.sh
 #              (scripts/fresh.sh)
 set -u
+# ccache keys relative to the checkout, as in the Makefile.
+export CCACHE_BASEDIR="$(cd "$(dirname "$0")/.." && pwd)" CCACHE_NOHASHDIR=1
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 b="$top/build"
@@ -122,6 +125,12 @@ if ! make -s -C "$top" kernel > "$logs/kernel.log" 2>&1; then
 fi
 result pass "test kernel: config keeps every fragment option, builds"
 
+if sh "$top/scripts/distcmp.sh" "$tree" "$b/obj-debug/.config" > "$logs/distcmp.log" 2>&1; then
+	result pass "test kernel: mm config is Debian's but for configs/distro-exceptions"
+else
+	result fail "test kernel: mm config is Debian's but for configs/distro-exceptions" "$logs/distcmp.log"
+fi
+
 objs=$(echo "$new_files" | grep -E '^(mm|fs|kernel)/.*\.c$' | sed 's/\.c$/.o/')
 make -s CC="ccache gcc" O="$b/obj-debug" C=2 W=1 $objs > "$logs/sparse-w1.log" 2>&1
 if [ $? -eq 0 ] && ! grep -qE 'warning|error' "$logs/sparse-w1.log"; then
@@ -181,14 +190,16 @@ boot_check() {	# boot_check LABEL KERNEL [CMDLINE...]
 	fi
 }
 
-# guest_suite LEVELS: every selftest on the test kernel with 4- or 5-level
-# paging (VAS_QEMU_PAGING, see scripts/qemu.sh).
+# guest_suite LEVELS [CMDLINE...]: the selftests on the test kernel with 4-
+# or 5-level paging (VAS_QEMU_PAGING, see scripts/qemu.sh).
 guest_suite() {
-	label=debug-$1level
+	levels=$1
+	shift
+	label=debug-${levels}level
 	mkdir -p "$logs/$label"
-	export VAS_QEMU_PAGING=$1
-	boot_check "$label" "$b/obj-debug/arch/x86/boot/bzImage"
-	count_ktap "$logs/$label/results.log" "$1-level: " > "$logs/$label.ktap" 2>/dev/null
+	export VAS_QEMU_PAGING=$levels
+	boot_check "$label" "$b/obj-debug/arch/x86/boot/bzImage" "$@"
+	count_ktap "$logs/$label/results.log" "$levels-level: " > "$logs/$label.ktap" 2>/dev/null
 	while read -r kind name; do
 		result "$kind" "$name"
 	done < "$logs/$label.ktap"
@@ -208,10 +219,12 @@ guest_suite() {
 }
 
 if want guest; then
-stage "guest: selftests on the test kernel, 4-level paging"
-guest_suite 4
-stage "guest: selftests on the test kernel, 5-level paging"
-guest_suite 5
+stage "guest: selftests on the test kernel, 4-level paging, pti=on"
+guest_suite 4 pti=on
+# The object, permission and object-leak tests do not touch page tables:
+# they run on 4-level paging only.
+stage "guest: page-table selftests on the test kernel, 5-level paging"
+guest_suite 5 vasskip=vas_object_test,vas_perm_test,vas_leak_test
 fi
 
 if want off; then

@@ -7,7 +7,7 @@ pin="$1"	# the linux-source-6.12 version this project is tested on
 
 pkgs="build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
       git perl python3 python3-ply python3-git ccache sparse qemu-system-x86
-      busybox-static rsync debootstrap"
+      busybox-static rsync debootstrap linux-config-6.12"
 
 missing=""
 for p in $pkgs linux-source-6.12; do

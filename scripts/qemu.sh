@@ -19,7 +19,8 @@ case "${VAS_QEMU_PAGING:-4}" in
 5) paging="" ;;
 *) echo "qemu.sh: VAS_QEMU_PAGING must be 4 or 5" >&2; exit 2 ;;
 esac
-append="console=ttyS0 loglevel=4 panic=-1 oops=panic$paging vasmode=$mode $*"
+# Two NUMA nodes, emulated: QEMU's guest has no SRAT without ACPI.
+append="console=ttyS0 loglevel=4 panic=-1 oops=panic numa=fake=2$paging vasmode=$mode $*"
 set -- qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2G -nic none \
 	-bios /usr/share/qemu/qboot.rom -kernel "$kernel" -initrd "$initrd" -no-reboot
 
