@@ -860,12 +860,6 @@ static int vas_view_alloc(struct vas_attachment *att)
 		}
 		pgd_populate(view, pgd_offset(view, 0), att->own_p4d);
 	}
-#ifdef CONFIG_ADDRESS_MASKING
-	/* The view runs the process's code: same tagged-address setup. */
-	view->context.lam_cr3_mask = att->proc->context.lam_cr3_mask;
-	view->context.untag_mask = att->proc->context.untag_mask;
-	set_bit(MM_CONTEXT_LOCK_LAM, &att->proc->context.flags);
-#endif
 	paravirt_enter_mmap(view);
 	att->view = view;
 	return 0;
@@ -959,6 +953,18 @@ static void vas_attachment_destroy(struct vas_attachment *att)
 	queue_rcu_work(system_wq, &att->free_work);
 }
 
+/*
+ * The view runs the process's code: give it the process's tagged-address
+ * setup, which the first attach has locked (see vas_reserve()).
+ */
+static void vas_view_lam(struct vas_attachment *att)
+{
+#ifdef CONFIG_ADDRESS_MASKING
+	att->view->context.lam_cr3_mask = att->proc->context.lam_cr3_mask;
+	att->view->context.untag_mask = att->proc->context.untag_mask;
+#endif
+}
+
 /* The reservation of the VAS area in a process mm; see vas_reserve(). */
 static const struct vm_special_mapping vas_reservation = {
 	.name = "[vas]",
@@ -967,8 +973,11 @@ static const struct vm_special_mapping vas_reservation = {
 /*
  * Reserve the VAS area in the process image: a sealed VMA with no access
  * and no pages, not copied by fork(), refused by GUP.  The image can
- * neither map into the area nor remove the reservation.  Fails with
- * -EADDRINUSE if the image maps anything in the area.
+ * neither map into the area nor remove the reservation.  Once it is in
+ * place, the process can no longer change its tagged-address (LAM) setup,
+ * which its views copy; LAM is enabled under the same mmap lock.  Fails
+ * with -EADDRINUSE if the image maps anything in the area, and then
+ * changes nothing.
  */
 static int vas_reserve(struct mm_struct *mm)
 {
@@ -981,7 +990,12 @@ static int vas_reserve(struct mm_struct *mm)
 				       VAS_AREA_END - VAS_AREA_START,
 				       VM_SEALED | VM_DONTCOPY | VM_IO |
 				       VM_DONTDUMP, &vas_reservation);
-	return PTR_ERR_OR_ZERO(vma);
+	if (IS_ERR(vma))
+		return PTR_ERR(vma);
+#ifdef CONFIG_ADDRESS_MASKING
+	set_bit(MM_CONTEXT_LOCK_LAM, &mm->context.flags);
+#endif
+	return 0;
 }
 
 /*
@@ -1007,21 +1021,23 @@ static void vas_unreserve(struct mm_struct *mm)
 	mmap_write_unlock(mm);
 }
 
-/* The VAS state of a process mm, created on first use under vas_mutex. */
-static struct vas_proc *vas_proc_get(struct mm_struct *mm)
+/*
+ * The VAS state of a process mm, under vas_mutex: the existing one, or a
+ * new one (*@fresh set) that vas_attach_mm() publishes once the attach can
+ * no longer fail, so that a failed attach leaves mm->vas as it was.
+ */
+static struct vas_proc *vas_proc_get(struct mm_struct *mm, bool *fresh)
 {
 	struct vas_owner *owner;
 	struct vas_proc *proc;
 
 	owner = rcu_dereference_protected(mm->vas, lockdep_is_held(&vas_mutex));
+	*fresh = !owner;
 	if (owner)
 		return container_of(owner, struct vas_proc, owner);
 	proc = kzalloc(sizeof(*proc), GFP_KERNEL_ACCOUNT);
-	if (!proc)
-		return NULL;
-	INIT_LIST_HEAD(&proc->owner.views);
-	/* Readers follow mm->vas under RCU: publish it initialised. */
-	rcu_assign_pointer(mm->vas, &proc->owner);
+	if (proc)
+		INIT_LIST_HEAD(&proc->owner.views);
 	return proc;
 }
 
@@ -1104,16 +1120,19 @@ static int vas_attach_mm(struct vas *vas, struct mm_struct *mm, bool readonly)
 {
 	struct vas_attachment *att;
 	struct vas_proc *proc;
+	bool fresh;
 	int err;
 
 	lockdep_assert_held(&vas_mutex);
 	if (vas_proc_find(mm, vas->id))
 		return -EEXIST;
-	proc = vas_proc_get(mm);
-	att = kzalloc(sizeof(*att), GFP_KERNEL_ACCOUNT);
-	if (!proc || !att) {
-		kfree(att);
+	proc = vas_proc_get(mm, &fresh);
+	if (!proc)
 		return -ENOMEM;
+	att = kzalloc(sizeof(*att), GFP_KERNEL_ACCOUNT);
+	if (!att) {
+		err = -ENOMEM;
+		goto out_proc;
 	}
 	att->vas = vas;
 	att->vid = vas->id;
@@ -1133,7 +1152,11 @@ static int vas_attach_mm(struct vas *vas, struct mm_struct *mm, bool readonly)
 		if (err)
 			goto out_view;
 	}
+	vas_view_lam(att);
 
+	/* Readers follow mm->vas under RCU: publish it initialised. */
+	if (fresh)
+		rcu_assign_pointer(mm->vas, &proc->owner);
 	/* Publish first: owners then keep the view current while we link. */
 	mmgrab(mm);
 	kobject_get(&vas->kobj);
@@ -1150,6 +1173,9 @@ out_view:
 	vas_view_free(att);
 out_free:
 	kfree(att);
+out_proc:
+	if (fresh)
+		kfree(proc);
 	return err;
 }
 

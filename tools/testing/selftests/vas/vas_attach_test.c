@@ -991,6 +991,48 @@ TEST_F(attach, attach_eaddrinuse)
 	EXPECT_EQ(0, munmap(hi, page));
 }
 
+#define ARCH_ENABLE_TAGGED_ADDR	0x4002
+#define ARCH_GET_MAX_TAG_BITS	0x4003
+#define LAM_U57_BITS		6
+
+/*
+ * A failed attach changes nothing: the process can still enable LAM
+ * afterwards (a successful attach locks it, as views copy the setup).
+ */
+TEST_F(attach, attach_eaddrinuse_lam)
+{
+	unsigned long bits = 0;
+	pid_t child;
+	char *p;
+
+	if (syscall(SYS_arch_prctl, ARCH_GET_MAX_TAG_BITS, &bits) || !bits)
+		SKIP(return, "the CPU has no LAM");
+	child = vas_fork_child(_metadata);
+	if (!child) {
+		p = mmap(AREA, self->page, RW, MAP_FIXED_NOREPLACE | ANON_PRIVATE,
+			 -1, 0);
+		if (p != AREA)
+			_exit(1);
+		EXPECT_EQ(-1, vas_attach(0, self->vid, O_RDWR));
+		EXPECT_EQ(EADDRINUSE, errno);
+		if (munmap(p, self->page))
+			_exit(1);
+		EXPECT_EQ(0, syscall(SYS_arch_prctl, ARCH_ENABLE_TAGGED_ADDR,
+				     LAM_U57_BITS))
+		{
+			TH_LOG("enabling LAM after a failed attach: %s",
+			       strerror(errno));
+		}
+		/* With LAM enabled, attach works and the view has it too. */
+		EXPECT_EQ(0, vas_attach(0, self->vid, O_RDWR));
+		EXPECT_EQ(0, vas_switch(self->vid));
+		EXPECT_EQ(0, vas_switch(0));
+		EXPECT_EQ(0, vas_detach(0, self->vid));
+		_exit(0);
+	}
+	vas_wait_child(_metadata, child);
+}
+
 /* Expected errors for O_RDONLY, O_WRONLY, O_RDWR, attaching as USER:GROUP. */
 struct eacces_case {
 	__u32 mode, user, group;
