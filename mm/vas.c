@@ -1022,17 +1022,17 @@ static void vas_unreserve(struct mm_struct *mm)
 }
 
 /*
- * The VAS state of a process mm, under vas_mutex: the existing one, or a
- * new one (*@fresh set) that vas_attach_mm() publishes once the attach can
- * no longer fail, so that a failed attach leaves mm->vas as it was.
+ * The VAS state of a process mm, under vas_mutex: the published one, or a
+ * new one that vas_attach_mm() publishes in mm->vas only once the attach
+ * can no longer fail (and frees otherwise), so that a failed attach leaves
+ * mm->vas as it was.
  */
-static struct vas_proc *vas_proc_get(struct mm_struct *mm, bool *fresh)
+static struct vas_proc *vas_proc_get(struct mm_struct *mm)
 {
 	struct vas_owner *owner;
 	struct vas_proc *proc;
 
 	owner = rcu_dereference_protected(mm->vas, lockdep_is_held(&vas_mutex));
-	*fresh = !owner;
 	if (owner)
 		return container_of(owner, struct vas_proc, owner);
 	proc = kzalloc(sizeof(*proc), GFP_KERNEL_ACCOUNT);
@@ -1120,13 +1120,12 @@ static int vas_attach_mm(struct vas *vas, struct mm_struct *mm, bool readonly)
 {
 	struct vas_attachment *att;
 	struct vas_proc *proc;
-	bool fresh;
 	int err;
 
 	lockdep_assert_held(&vas_mutex);
 	if (vas_proc_find(mm, vas->id))
 		return -EEXIST;
-	proc = vas_proc_get(mm, &fresh);
+	proc = vas_proc_get(mm);
 	if (!proc)
 		return -ENOMEM;
 	att = kzalloc(sizeof(*att), GFP_KERNEL_ACCOUNT);
@@ -1155,7 +1154,7 @@ static int vas_attach_mm(struct vas *vas, struct mm_struct *mm, bool readonly)
 	vas_view_lam(att);
 
 	/* Readers follow mm->vas under RCU: publish it initialised. */
-	if (fresh)
+	if (!rcu_access_pointer(mm->vas))
 		rcu_assign_pointer(mm->vas, &proc->owner);
 	/* Publish first: owners then keep the view current while we link. */
 	mmgrab(mm);
@@ -1174,7 +1173,8 @@ out_view:
 out_free:
 	kfree(att);
 out_proc:
-	if (fresh)
+	/* Not published: vas_proc_get() made it for this attach. */
+	if (!rcu_access_pointer(mm->vas))
 		kfree(proc);
 	return err;
 }
