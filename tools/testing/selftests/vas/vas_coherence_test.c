@@ -914,9 +914,11 @@ TEST_F_TIMEOUT(coherence, condvar_vas, 120)
  * tlb_*_pageout and tlb_*_migrate move the page instead of freeing it: to
  * swap with MADV_PAGEOUT (the batched reclaim flush), or to the other NUMA
  * node with move_pages() (the migration flush; image memory only, as
- * move_pages() does not resolve VAS addresses).  The reader then faults
- * the page back in, or waits on the migration entry, and must find the
- * token the writer stored in the page's new home.
+ * move_pages() does not resolve VAS addresses).  The reader must then
+ * find the token the writer stored in the page's new home, through the
+ * TLB entry it held of the old one if that was not flushed.  The swapped
+ * page is freed, so the writer takes it with the sink before it faults
+ * the page back in.
  */
 
 #define TLB_ROUNDS		1000
@@ -1067,6 +1069,7 @@ static void tlb_writer(struct tlb_ctl *ctl, char *page, char *sink)
 				       strerror(errno));
 				goto out;
 			}
+			tlb_sink(sink, k);
 			break;
 		case TLB_MIGRATE:
 			if (!tlb_migrate(r, page, k & 1))
@@ -1096,10 +1099,48 @@ out:
 	__atomic_store_n(&ctl->finished, 1, __ATOMIC_RELEASE);
 }
 
+/* The reader's look at the page of round @k; returns whether it saw k. */
+static bool tlb_probe(struct tlb_ctl *ctl, const unsigned long *token,
+		      unsigned long k, bool seen)
+{
+	struct report *r = &ctl->report;
+	unsigned long v = 0;
+	bool ok;
+
+	ok = probe_load(token, &v);
+	if (!seen) {
+		/* The writer waits for this: the page holds k. */
+		if (!ok) {
+			report(r, "reader: round %lu: fault (si_code %d) before the change",
+			       k, probe_code);
+		} else if (v != k) {
+			report(r,
+			       "reader: round %lu: read %#lx before the change, expected %#lx",
+			       k, v, k);
+		} else {
+			__atomic_store_n(&ctl->seen, k, __ATOMIC_RELEASE);
+			return true;
+		}
+		return false;
+	}
+	if (!ok) {
+		if (ctl->op == TLB_MADVISE)
+			report(r,
+			       "reader: round %lu: fault (si_code %d) after MADV_DONTNEED",
+			       k, probe_code);
+		else
+			ctl->window_faults++;
+	} else if (v != k && v != k + 1 && (v || ctl->op == TLB_MPROTECT)) {
+		report(r, "reader: round %lu: read %#lx while the page changed%s",
+		       k, v, tlb_hint(v, k));
+	}
+	return true;
+}
+
 static void tlb_reader(struct tlb_ctl *ctl, const unsigned long *token)
 {
 	double end = vas_now() + TLB_WAIT_SECONDS;
-	bool seen = false, revoked = false, ok;
+	bool seen = false, revoked = false;
 	struct report *r = &ctl->report;
 	unsigned long k = 1, v = 0, spins = 0;
 
@@ -1132,33 +1173,13 @@ static void tlb_reader(struct tlb_ctl *ctl, const unsigned long *token)
 			continue;
 		}
 
-		ok = probe_load(token, &v);
-		if (!seen) {
-			/* The writer waits for this: the page holds k. */
-			if (!ok) {
-				report(r, "reader: round %lu: fault (si_code %d) before the change",
-				       k, probe_code);
-			} else if (v != k) {
-				report(r,
-				       "reader: round %lu: read %#lx before the change, expected %#lx",
-				       k, v, k);
-			} else {
-				seen = true;
-				__atomic_store_n(&ctl->seen, k,
-						 __ATOMIC_RELEASE);
-			}
-		} else if (!ok) {
-			if (ctl->op == TLB_MADVISE)
-				report(r,
-				       "reader: round %lu: fault (si_code %d) after MADV_DONTNEED",
-				       k, probe_code);
-			else
-				ctl->window_faults++;
-		} else if (v != k && v != k + 1 &&
-			   (v || ctl->op == TLB_MPROTECT)) {
-			report(r, "reader: round %lu: read %#lx while the page changed%s",
-			       k, v, tlb_hint(v, k));
-		}
+		/*
+		 * MADV_PAGEOUT skips a folio that waits in a CPU's LRU-add
+		 * batch: the reader leaves the fault-in to the writer, whose
+		 * next madvise() drains its own CPU's batch.
+		 */
+		if (!seen || ctl->op != TLB_PAGEOUT)
+			seen = tlb_probe(ctl, token, k, seen);
 
 		if (++spins % 4096)
 			continue;
@@ -1256,6 +1277,11 @@ static void run_tlb(struct __test_metadata *const _metadata,
 		if (swapped < 0)
 			SKIP(return, "needs swap (no pswpout in /proc/vmstat)");
 	}
+	/*
+	 * The first token's page waits in the LRU-add batch of the CPU that
+	 * faults it in, which must be the writer's (see tlb_reader()).
+	 */
+	ASSERT_EQ(0, pin_cpu(cpus[0]));
 	ctl = shared_alloc(sizeof(*ctl));
 	ASSERT_NE(NULL, ctl);
 	ctl->op = op;
