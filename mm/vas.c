@@ -47,6 +47,7 @@
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/mmu_context.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/pgtable.h>
 #include <linux/pgalloc.h>
@@ -61,10 +62,12 @@
 #include <linux/syscalls.h>
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 #include <linux/userfaultfd_k.h>
 #include <linux/workqueue.h>
 #include <linux/vas.h>
 #include <linux/xarray.h>
+#include <xen/xen.h>
 #include <asm/trap_pf.h>
 #include <asm/tlbflush.h>
 
@@ -433,6 +436,7 @@ static struct vas *vas_find_permitted(int vid, int mask)
  * -%ENAMETOOLONG if @name is longer than %VAS_NAME_MAX bytes;
  * -%EEXIST if a VAS of that name exists;
  * -%ENOSPC if no id is free;
+ * -%EOPNOTSUPP under Xen PV;
  * -%ENOMEM.
  */
 SYSCALL_DEFINE2(vas_create, const char __user *, name, unsigned int, mode)
@@ -441,6 +445,9 @@ SYSCALL_DEFINE2(vas_create, const char __user *, name, unsigned int, mode)
 	char *buf;
 	int err;
 
+	/* Xen PV pins each mm's own page tables: a view cannot borrow them. */
+	if (xen_pv_domain())
+		return -EOPNOTSUPP;
 	if (mode & ~VAS_MODE_MASK)
 		return -EINVAL;
 	if (!vas_kset)
@@ -998,27 +1005,41 @@ static int vas_reserve(struct mm_struct *mm)
 	return 0;
 }
 
-/*
- * Remove the reservation; @mm may be another process's mm.  Not killable:
- * detach has passed its last check and must not stop half way.
- */
-static void vas_unreserve(struct mm_struct *mm)
+/* Seals or unseals every piece of the reservation; see vas_unreserve(). */
+static void vas_reservation_seal(struct mm_struct *mm, bool seal)
 {
 	VMA_ITERATOR(vmi, mm, VAS_AREA_START);
 	struct vm_area_struct *vma;
+
+	for_each_vma_range(vmi, vma, VAS_AREA_END) {
+		if (seal)
+			vm_flags_set(vma, VM_SEALED);
+		else
+			vm_flags_clear(vma, VM_SEALED);
+	}
+}
+
+/*
+ * Remove the reservation; @mm may be another process's mm.  Calls of the
+ * image that change VMA attributes (mbind(), madvise(MADV_NOHUGEPAGE),
+ * PR_SET_VMA...) may have split it: every piece goes.  Not killable: detach
+ * has passed its last check.  Fails only with -ENOMEM, from the munmap, and
+ * then leaves the reservation sealed as it was.
+ */
+static int vas_unreserve(struct mm_struct *mm)
+{
+	VMA_ITERATOR(vmi, mm, VAS_AREA_START);
 	LIST_HEAD(uf);
+	int err;
 
 	mmap_write_lock(mm);
-	vma = vma_find(&vmi, VAS_AREA_END);
-	if (!WARN_ON_ONCE(!vma || !vma_is_special_mapping(vma,
-							  &vas_reservation))) {
-		vm_flags_clear(vma, VM_SEALED);
-		vma_iter_set(&vmi, VAS_AREA_START);
-		WARN_ON_ONCE(do_vmi_munmap(&vmi, mm, VAS_AREA_START,
-					   VAS_AREA_END - VAS_AREA_START, &uf,
-					   false));
-	}
+	vas_reservation_seal(mm, false);
+	err = do_vmi_munmap(&vmi, mm, VAS_AREA_START,
+			    VAS_AREA_END - VAS_AREA_START, &uf, false);
+	if (err)
+		vas_reservation_seal(mm, true);
 	mmap_write_unlock(mm);
+	return err;
 }
 
 /*
@@ -1239,7 +1260,9 @@ SYSCALL_DEFINE3(vas_attach, pid_t, pid, int, vid, int, type)
  * -%ESRCH if there is no process @pid;
  * -%EPERM if the caller may not ptrace the process;
  * -%ENOENT if there is no VAS @vid;
- * -%EBUSY if a thread of the process is switched into the VAS.
+ * -%EBUSY if a thread of the process is switched into the VAS;
+ * -%ENOMEM if the last detach could not remove the process's reservation
+ * of the VAS area; the VAS then stays attached.
  */
 SYSCALL_DEFINE2(vas_detach, pid_t, pid, int, vid)
 {
@@ -1266,8 +1289,15 @@ SYSCALL_DEFINE2(vas_detach, pid_t, pid, int, vid)
 		goto out;
 	}
 	proc = vas_proc_of(mm);
-	if (!--proc->nr_attached)
-		vas_unreserve(mm);
+	if (proc->nr_attached == 1) {
+		err = vas_unreserve(mm);
+		if (err) {
+			/* Attached as before; a racing switch saw it go. */
+			atomic_set(&att->users, 1);
+			goto out;
+		}
+	}
+	proc->nr_attached--;
 	vas_attachment_destroy(att);
 out:
 	mutex_unlock(&vas_mutex);
@@ -1400,6 +1430,71 @@ SYSCALL_DEFINE1(vas_switch, int, vid)
 	return 0;
 }
 
+/*
+ * The attachment of @mm with the smallest id above *@vid that a thread can
+ * still switch into, counted in (&vas_attachment.users); NULL if none.
+ * Advances *@vid past every attachment it looked at.
+ */
+static struct vas_attachment *vas_next_attached(struct mm_struct *mm,
+						int *vid)
+{
+	struct vas_attachment *att, *next;
+	struct vas_proc *proc;
+	struct vas_link *link;
+
+	rcu_read_lock();
+	proc = vas_proc_of(mm);
+	if (!proc) {
+		rcu_read_unlock();
+		return NULL;
+	}
+	do {
+		next = NULL;
+		list_for_each_entry_rcu(link, &proc->owner.views, node) {
+			att = link->att;
+			if (att->vid > *vid && (!next || att->vid < next->vid))
+				next = att;
+		}
+		if (next)
+			*vid = next->vid;
+	} while (next && !atomic_inc_not_zero(&next->users));
+	rcu_read_unlock();
+	return next;
+}
+
+/**
+ * __vas_exit_robust_list - Walk a robust list in every VAS of the thread.
+ * @tsk: The thread that exits or execs; current.
+ * @walk: The futex code's walk, which marks the mutexes that @tsk holds
+ *        %FUTEX_OWNER_DIED and wakes a waiter of each.
+ *
+ * The futex code walked the list where @tsk runs: the image and the VAS it
+ * is switched into.  A robust mutex in another VAS of the process, taken
+ * while @tsk was switched there, reads as the reservation in that walk,
+ * which stops.  So @tsk switches into each other VAS and walks again: a
+ * mutex whose owner field no longer holds @tsk's TID is left alone, so a
+ * mutex seen twice is released once.  @tsk ends in the image, as
+ * vas_task_release() would leave it.
+ */
+void __vas_exit_robust_list(struct task_struct *tsk,
+			    void (*walk)(struct task_struct *tsk))
+{
+	struct vas_attachment *home = current->vas, *att;
+	int vid = 0;
+
+	if (WARN_ON_ONCE(tsk != current) || vas_switch_refused(tsk->mm))
+		return;
+	while ((att = vas_next_attached(tsk->mm, &vid))) {
+		if (att == home) {
+			atomic_dec(&att->users);
+			continue;
+		}
+		vas_switch_to(att);
+		walk(tsk);
+	}
+	vas_switch_to(NULL);
+}
+
 /**
  * sys_active_vas - The VAS the calling thread is switched into.
  *
@@ -1466,14 +1561,20 @@ struct mm_struct *__vas_addr_mm(unsigned long addr)
  * @addr: A user address.
  * @write: Whether the access writes.
  *
+ * A secondary MMU (KVM, an HMM device) that mirrors the process mm may
+ * map what GUP returns, and learns of invalidations through the process
+ * mm's notifiers only, which never hear of the VAS mm: so a process whose
+ * mm has notifiers gets no VAS memory from GUP at all.
+ *
  * Return: as __vas_addr_mm(), or ERR_PTR(-EFAULT) for a write through a
- * read-only attachment.
+ * read-only attachment or if the process mm has mmu notifiers.
  */
 struct mm_struct *__vas_gup_mm(unsigned long addr, bool write)
 {
 	struct mm_struct *mm = __vas_addr_mm(addr);
 
-	if (mm && write && current->vas->readonly)
+	if (mm && ((write && current->vas->readonly) ||
+		   mm_has_notifiers(current->mm)))
 		return ERR_PTR(-EFAULT);
 	return mm;
 }
@@ -1533,6 +1634,36 @@ bool __vas_access_error(unsigned long error_code, struct vm_area_struct *vma)
 
 	return att->readonly && (error_code & X86_PF_WRITE) &&
 	       vma->vm_mm == att->vas->mm;
+}
+
+static bool vas_range_in_area(const void __user *base, size_t len)
+{
+	unsigned long start = (unsigned long)base;
+
+	return len && start < VAS_AREA_END && start + len > VAS_AREA_START;
+}
+
+/**
+ * __vas_iter_in_area - Whether a user iterator touches the VAS area.
+ * @iter: An ITER_UBUF or ITER_IOVEC iterator.
+ *
+ * Return: true if a segment of @iter overlaps the VAS area.
+ */
+bool __vas_iter_in_area(const struct iov_iter *iter)
+{
+	const struct iovec *iov;
+	unsigned long i;
+
+	if (iter_is_ubuf(iter))
+		return vas_range_in_area(iter->ubuf + iter->iov_offset,
+					 iter->count);
+	if (!iter_is_iovec(iter))
+		return false;
+	iov = iter_iov(iter);
+	for (i = 0; i < iter->nr_segs; i++)
+		if (vas_range_in_area(iov[i].iov_base, iov[i].iov_len))
+			return true;
+	return false;
 }
 
 /*

@@ -165,6 +165,62 @@ unsigned long vas_mmap(struct file *file, unsigned long addr,
 		       unsigned long len, unsigned long prot,
 		       unsigned long flags, unsigned long pgoff);
 
+void __vas_exit_robust_list(struct task_struct *tsk,
+			    void (*walk)(struct task_struct *tsk));
+
+/**
+ * vas_exit_robust_list - Release a dying thread's robust mutexes in VASes
+ * @tsk: The thread that exits or execs; current.
+ * @walk: The futex code's walk of @tsk's robust list.
+ *
+ * Called after @walk ran where @tsk is: walks again in every other VAS of
+ * @tsk's process, and leaves @tsk in its image.
+ */
+static inline void vas_exit_robust_list(struct task_struct *tsk,
+					void (*walk)(struct task_struct *tsk))
+{
+	if (unlikely(rcu_access_pointer(tsk->mm->vas)))
+		__vas_exit_robust_list(tsk, walk);
+}
+
+struct iov_iter;
+bool __vas_iter_in_area(const struct iov_iter *iter);
+
+/**
+ * vas_iter_refused - Refuse VAS memory to I/O that may complete elsewhere
+ * @iter: A user-backed iterator (ITER_UBUF or ITER_IOVEC).
+ *
+ * io_uring may finish a request in a worker thread, which is not switched
+ * into the submitter's VAS and would resolve the buffer in the image:
+ * such I/O gets VAS memory never rather than only when issued inline.
+ *
+ * Return: true if the caller is switched into a VAS and a segment of
+ * @iter touches the VAS area.
+ */
+static inline bool vas_iter_refused(const struct iov_iter *iter)
+{
+	if (likely(!current->vas))
+		return false;
+	return __vas_iter_in_area(iter);
+}
+
+/**
+ * vas_mmap_legacy_base - Keep the bottom-up mmap layout out of the VAS area
+ * @base: The base that the legacy layout (vm.legacy_va_layout, setarch -L)
+ *        would use.
+ *
+ * A third of the address space lies inside the VAS area, where an image
+ * mapping would make every attach fail with -EADDRINUSE: start above it.
+ *
+ * Return: @base, or %VAS_AREA_END if @base lies in the VAS area.
+ */
+static inline unsigned long vas_mmap_legacy_base(unsigned long base)
+{
+	if (base >= VAS_AREA_START && base < VAS_AREA_END)
+		return VAS_AREA_END;
+	return base;
+}
+
 bool __vas_access_error(unsigned long error_code,
 			struct vm_area_struct *vma);
 
@@ -363,6 +419,21 @@ static inline bool vas_access_error(unsigned long error_code,
 				    struct vm_area_struct *vma)
 {
 	return false;
+}
+
+static inline bool vas_iter_refused(const struct iov_iter *iter)
+{
+	return false;
+}
+
+static inline void vas_exit_robust_list(struct task_struct *tsk,
+					void (*walk)(struct task_struct *tsk))
+{
+}
+
+static inline unsigned long vas_mmap_legacy_base(unsigned long base)
+{
+	return base;
 }
 
 static inline void vas_owner_populated(struct mm_struct *mm,

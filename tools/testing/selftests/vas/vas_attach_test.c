@@ -36,6 +36,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -69,6 +71,14 @@
 
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON_PRIVATE (MAP_ANONYMOUS | MAP_PRIVATE)
+
+#ifndef PR_SET_VMA
+#define PR_SET_VMA 0x53564d41
+#define PR_SET_VMA_ANON_NAME 0
+#endif
+
+/* attach.legacy_layout runs this program again with the VAS id here. */
+#define LEGACY_ENV "VAS_SELFTEST_LEGACY_VID"
 
 FIXTURE(attach) {
 	char name[64];		/* of vid */
@@ -2037,6 +2047,94 @@ TEST_F(attach, straddling_ranges)
 	EXPECT_EQ(0, vas_detach(0, vid));
 	EXPECT_EQ(0, munmap(lo, page));
 	EXPECT_EQ(0, munmap(hi, page));
+}
+
+/*
+ * Calls of the image that change VMA attributes act on the reservation, as
+ * on any mapping, and may split it; detach still removes all of it.
+ */
+TEST_F(attach, reservation_split)
+{
+	const int vid = self->vid;
+	char *mid = AREA + SZ_1G;
+
+	ASSERT_EQ(0, vas_attach(0, vid, O_RDWR));
+	madvise(mid, SZ_1G, MADV_NOHUGEPAGE);
+	prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, mid + 2 * SZ_1G, SZ_1G,
+	      "split");
+	check_segv(_metadata, mid, false, SEGV_ACCERR);
+	EXPECT_EQ(-1, munmap(mid, self->page));
+	EXPECT_EQ(EPERM, errno);
+
+	EXPECT_EQ(0, vas_detach(0, vid));
+	check_reserved(_metadata, 0, false, 0);
+	ASSERT_EQ(0, vas_attach(0, vid, O_RDWR));
+	check_reserved(_metadata, 0, true, 0);
+	check_attached(_metadata, vid);
+}
+
+/*
+ * The child of attach.legacy_layout, run before the harness: maps as a
+ * dynamically linked program would have before it attaches, then attaches.
+ */
+__attribute__((constructor)) static void legacy_child(void)
+{
+	const char *env = getenv(LEGACY_ENV);
+	long page = sysconf(_SC_PAGESIZE);
+	char *a, *b;
+
+	if (!env)
+		return;
+	a = mmap(NULL, page, RW, ANON_PRIVATE, -1, 0);
+	b = mmap(NULL, page, RW, ANON_PRIVATE, -1, 0);
+	if (a == MAP_FAILED || b == MAP_FAILED)
+		_exit(10);
+	/* Bottom-up: the layout is the legacy one. */
+	if (b < a)
+		_exit(11);
+	if (a + page > AREA && a < AREA_END)
+		_exit(12);
+	if (vas_attach(0, atoi(env), O_RDWR))
+		_exit(13);
+	_exit(0);
+}
+
+/*
+ * With the legacy bottom-up layout (vm.legacy_va_layout, setarch -L),
+ * mmap_base would lie in the VAS area: the image maps above it, and a
+ * process that mapped libraries can still attach.
+ */
+TEST_F(attach, legacy_layout)
+{
+	static const char * const codes[] = {
+		[10] = "mmap failed",
+		[11] = "the layout is not bottom-up",
+		[12] = "the first mapping is in the VAS area",
+		[13] = "vas_attach failed",
+	};
+	char vid[16];
+	int status;
+	pid_t pid;
+
+	snprintf(vid, sizeof(vid), "%d", self->vid);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		setenv(LEGACY_ENV, vid, 1);
+		personality(ADDR_COMPAT_LAYOUT);
+		execl("/proc/self/exe", "vas_attach_test", NULL);
+		_exit(14);
+	}
+	self->child = pid;
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	self->child = 0;
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+	{
+		if (WEXITSTATUS(status) >= 10 && WEXITSTATUS(status) <= 13)
+			TH_LOG("legacy layout: %s",
+			       codes[WEXITSTATUS(status)]);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VAS tests - allocation failures: vas_create() and vas_delete() with the
- * n-th fault injection point of the call failing, for n = 1, 2, ... until
- * the call no longer reaches the n-th point.  A failed create must leave no
- * trace, a create that succeeds must give a complete VAS, and a delete must
- * always succeed.
+ * VAS tests - allocation failures: vas_create(), vas_delete(), vas_attach()
+ * and vas_detach() with the n-th fault injection point of the call failing,
+ * for n = 1, 2, ... until the call no longer reaches the n-th point.  A
+ * failed create or attach must leave no trace, a failed detach must leave
+ * the VAS attached and usable, a call that succeeds must be complete, and a
+ * delete must always succeed.
  *
  * Needs CONFIG_FAULT_INJECTION (for /proc/<pid>/task/<tid>/fail-nth) with
  * CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC and CONFIG_FAULT_INJECTION_DEBUG_FS
@@ -19,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/fsuid.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,6 +30,8 @@
 #include "vas_util.h"
 
 #define DEBUGFS "/sys/kernel/debug"
+#define VAS_AREA ((char *)(uintptr_t)VAS_AREA_START)
+#define FAULT_MAGIC 0xfa17fa17fa17fa17UL
 #define MAX_FAULT_POINTS 2000
 
 /*
@@ -41,6 +46,11 @@ static const struct {
 } knobs[] = {
 	{ DEBUGFS "/failslab/verbose", "0", true },
 	{ DEBUGFS "/failslab/ignore-gfp-wait", "N", true },
+	/* For fault.detach: runs of failures, for tasks that ask only. */
+	{ DEBUGFS "/failslab/task-filter", "Y", true },
+	{ DEBUGFS "/failslab/probability", "0", true },
+	{ DEBUGFS "/failslab/interval", "1", true },
+	{ DEBUGFS "/failslab/times", "1", true },
 	{ DEBUGFS "/fail_page_alloc/verbose", "0", false },
 	{ DEBUGFS "/fail_page_alloc/ignore-gfp-wait", "N", false },
 	{ DEBUGFS "/fail_page_alloc/min-order", "0", false },
@@ -269,6 +279,193 @@ TEST_F_TIMEOUT(fault, delete, 300)
 	}
 	TH_LOG("%d fault points in vas_delete()", n - 1);
 	EXPECT_GT(MAX_FAULT_POINTS, n);
+}
+
+/*
+ * Whether the image of this process can map at the start of the VAS area,
+ * that is, whether the process has no reservation there.
+ */
+static bool area_free(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	p = mmap(VAS_AREA, page, PROT_READ,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	munmap(p, page);
+	return p == VAS_AREA;
+}
+
+/* Attached and usable: a switch in reads the word the VAS holds. */
+static void check_attached(struct __test_metadata *const _metadata, int vid,
+			   int n)
+{
+	unsigned long v;
+
+	ASSERT_EQ(0, vas_switch(vid))
+	{
+		TH_LOG("fault %d: vas_switch: %s", n, strerror(errno));
+	}
+	v = __atomic_load_n((unsigned long *)VAS_AREA, __ATOMIC_RELAXED);
+	EXPECT_EQ(FAULT_MAGIC, v);
+	ASSERT_EQ(0, vas_switch(0));
+	EXPECT_FALSE(area_free());
+}
+
+/* Not attached, and no reservation left in the image. */
+static void check_detached(struct __test_metadata *const _metadata, int vid,
+			   int n)
+{
+	EXPECT_EQ(-1, vas_switch(vid));
+	EXPECT_EQ(-1, vas_detach(0, vid));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_TRUE(area_free())
+	{
+		TH_LOG("fault %d: the reservation is still there", n);
+	}
+}
+
+/* A VAS that holds FAULT_MAGIC at the start of the VAS area. */
+static int fault_vas(struct __test_metadata *const _metadata,
+		     const char *name)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int vid;
+
+	vid = vas_create(name, 0600);
+	if (vid < 1)
+		return -1;
+	if (vas_attach(0, vid, O_RDWR) || vas_switch(vid))
+		return -1;
+	if (mmap(VAS_AREA, page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+		 -1, 0) != VAS_AREA)
+		return -1;
+	__atomic_store_n((unsigned long *)VAS_AREA, FAULT_MAGIC, __ATOMIC_RELAXED);
+	if (vas_switch(0) || vas_detach(0, vid))
+		return -1;
+	return vid;
+}
+
+TEST_F_TIMEOUT(fault, attach, 300)
+{
+	int n, vid, ret, err, failures = 0;
+	bool hit;
+
+	vid = fault_vas(_metadata, self->name);
+	ASSERT_LE(1, vid);
+	for (n = 1; n <= MAX_FAULT_POINTS; n++) {
+		arm(_metadata, self->fail_nth, n);
+		ret = vas_attach(0, vid, O_RDWR);
+		err = errno;
+		hit = injected(_metadata, self->fail_nth);
+
+		if (ret) {
+			EXPECT_EQ(ENOMEM, err)
+			{
+				TH_LOG("fault %d: vas_attach: %s", n,
+				       strerror(err));
+			}
+			EXPECT_TRUE(hit);
+			failures++;
+			check_detached(_metadata, vid, n);
+		} else {
+			check_attached(_metadata, vid, n);
+			ASSERT_EQ(0, vas_detach(0, vid));
+			check_detached(_metadata, vid, n);
+		}
+		if (_metadata->exit_code == KSFT_FAIL || !hit)
+			break;
+	}
+	TH_LOG("%d fault points, %d made vas_attach() fail", n - 1, failures);
+	EXPECT_LT(0, failures);
+	EXPECT_GT(MAX_FAULT_POINTS, n);
+	EXPECT_EQ(0, vas_delete(vid));
+}
+
+/*
+ * Fails the first @times slab allocations of the next vas_detach() of this
+ * thread (failslab with make-it-fail): the maple tree retries a failed
+ * allocation once, so a single failure (fail-nth) never makes an unmap
+ * fail.  Returns vas_detach()'s result and sets *@err to its errno.
+ */
+static int detach_failing(struct __test_metadata *const _metadata, int vid,
+			  int times, int *err)
+{
+	char path[64], buf[16];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/make-it-fail",
+		 gettid());
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -2;
+	snprintf(buf, sizeof(buf), "%d", times);
+	EXPECT_EQ(0, write_text(DEBUGFS "/failslab/times", buf));
+	EXPECT_EQ(0, write_text(DEBUGFS "/failslab/probability", "100"));
+	EXPECT_EQ(1, pwrite(fd, "1", 1, 0));
+	ret = vas_detach(0, vid);
+	*err = errno;
+	EXPECT_EQ(1, pwrite(fd, "0", 1, 0));
+	close(fd);
+	EXPECT_EQ(0, write_text(DEBUGFS "/failslab/probability", "0"));
+	return ret;
+}
+
+/*
+ * Detach allocates only to remove the reservation at the last detach (the
+ * munmap's maple tree nodes).  If that fails, the VAS stays attached and
+ * usable, and a later detach succeeds.
+ */
+TEST_F_TIMEOUT(fault, detach, 300)
+{
+	int n, vid, ret, err, failures = 0;
+	bool hit;
+
+	vid = fault_vas(_metadata, self->name);
+	ASSERT_LE(1, vid);
+	for (n = 1; n <= MAX_FAULT_POINTS; n++) {
+		ASSERT_EQ(0, vas_attach(0, vid, O_RDWR));
+		arm(_metadata, self->fail_nth, n);
+		ret = vas_detach(0, vid);
+		err = errno;
+		hit = injected(_metadata, self->fail_nth);
+		if (ret) {
+			EXPECT_EQ(ENOMEM, err);
+			failures++;
+			check_attached(_metadata, vid, n);
+			ASSERT_EQ(0, vas_detach(0, vid));
+		}
+		check_detached(_metadata, vid, n);
+		if (_metadata->exit_code == KSFT_FAIL || !hit)
+			break;
+	}
+	TH_LOG("%d single fault points, %d made vas_detach() fail", n - 1,
+	       failures);
+	EXPECT_GT(MAX_FAULT_POINTS, n);
+
+	for (n = 1; n <= 4; n++) {
+		ASSERT_EQ(0, vas_attach(0, vid, O_RDWR));
+		ret = detach_failing(_metadata, vid, n, &err);
+		if (ret == -2)
+			SKIP(return, "no make-it-fail (CONFIG_FAULT_INJECTION)");
+		if (ret) {
+			EXPECT_EQ(ENOMEM, err)
+			{
+				TH_LOG("%d failures: vas_detach: %s", n,
+				       strerror(err));
+			}
+			failures++;
+			check_attached(_metadata, vid, n);
+			ASSERT_EQ(0, vas_detach(0, vid));
+		}
+		check_detached(_metadata, vid, n);
+	}
+	TH_LOG("%d runs of failures made vas_detach() fail", failures);
+	EXPECT_LT(0, failures);
+	EXPECT_EQ(0, vas_delete(vid));
 }
 
 TEST_HARNESS_MAIN

@@ -2,8 +2,9 @@
 /*
  * VAS tests - sharing: processes attached to one VAS see the same memory,
  * wake each other through futexes and pthread objects in it, find what an
- * exited process left in it, and use VAS buffers in read(), write() and
- * vmsplice().
+ * exited process left in it, get EOWNERDEAD for a robust mutex whose owner
+ * died wherever it was switched, and use VAS buffers in read(), write()
+ * and vmsplice().
  *
  * The processes that take part are forked from the image, before anything
  * is attached, and attach the VAS themselves.  They report failures through
@@ -779,6 +780,127 @@ TEST_F_TIMEOUT(share, vmsplice, 60)
 	close(p[1]);
 	free(ref);
 	free(img);
+}
+
+/*
+ * Robust mutexes: where the owner is when it dies.  The kernel walks the
+ * robust list of a dying thread; the mutex in VAS memory must be found
+ * whether the thread is switched into that VAS, back in its image, or into
+ * another VAS of its process.
+ */
+enum robust_where { ROBUST_IN_VAS, ROBUST_IN_IMAGE, ROBUST_IN_OTHER_VAS };
+
+#define ROBUST_WAIT_SECONDS 10
+
+/* The child: takes the mutex in the VAS, goes @where and dies holding it. */
+static void robust_owner(struct __test_metadata *const _metadata, int vid,
+			 pthread_mutex_t *m, enum robust_where where,
+			 int go, int locked)
+{
+	char other[VAS_NAME_MAX + 1];
+	int ret, vid2;
+
+	wait_go(_metadata, go);
+	attach_switch(_metadata, vid);
+	ret = pthread_mutex_lock(m);
+	ASSERT_EQ(0, ret)
+	{
+		TH_LOG("owner: pthread_mutex_lock: %s", strerror(ret));
+	}
+	switch (where) {
+	case ROBUST_IN_VAS:
+		break;
+	case ROBUST_IN_IMAGE:
+		ASSERT_EQ(0, vas_switch(0));
+		break;
+	case ROBUST_IN_OTHER_VAS:
+		/* The test process deletes it once this process is gone. */
+		snprintf(other, sizeof(other), "vas_selftest.share.robust.%d",
+			 getpid());
+		vid2 = vas_create(other, 0600);
+		ASSERT_LE(1, vid2);
+		attach_switch(_metadata, vid2);
+		break;
+	}
+	send_go(_metadata, locked);
+	wait_go(_metadata, go);
+	_exit(0);
+}
+
+static void robust_mutex(struct __test_metadata *const _metadata, int vid,
+			 enum robust_where where)
+{
+	char other[VAS_NAME_MAX + 1];
+	pthread_mutex_t *m = VAS_PTR(0);
+	pthread_mutexattr_t attr;
+	struct timespec deadline;
+	int go[2], locked[2], ret, vid2;
+	pid_t child;
+
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(locked, O_CLOEXEC));
+	child = vas_fork_child(_metadata);
+	if (!child) {
+		close(go[1]);
+		close(locked[0]);
+		robust_owner(_metadata, vid, m, where, go[0], locked[1]);
+	}
+	close(go[0]);
+	close(locked[1]);
+
+	attach_switch(_metadata, vid);
+	map_vas(_metadata, m, sizeof(*m), MAP_PRIVATE);
+	ASSERT_EQ(0, pthread_mutexattr_init(&attr));
+	ASSERT_EQ(0, pthread_mutexattr_setpshared(&attr,
+						  PTHREAD_PROCESS_SHARED));
+	ASSERT_EQ(0, pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST));
+	ASSERT_EQ(0, pthread_mutex_init(m, &attr));
+	pthread_mutexattr_destroy(&attr);
+
+	send_go(_metadata, go[1]);
+	wait_go(_metadata, locked[0]);
+	/* The owner dies now; this thread may be waiting by then, or not. */
+	send_go(_metadata, go[1]);
+	deadline_in(&deadline, ROBUST_WAIT_SECONDS);
+	ret = pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &deadline);
+	EXPECT_EQ(EOWNERDEAD, ret)
+	{
+		TH_LOG("pthread_mutex_clocklock: %s, expected EOWNERDEAD",
+		       strerror(ret));
+	}
+	if (ret == EOWNERDEAD) {
+		EXPECT_EQ(0, pthread_mutex_consistent(m));
+		EXPECT_EQ(0, pthread_mutex_unlock(m));
+		EXPECT_EQ(0, pthread_mutex_lock(m));
+		EXPECT_EQ(0, pthread_mutex_unlock(m));
+	}
+	vas_wait_child(_metadata, child);
+	close(go[1]);
+	close(locked[0]);
+	if (where == ROBUST_IN_OTHER_VAS) {
+		snprintf(other, sizeof(other), "vas_selftest.share.robust.%d",
+			 child);
+		vid2 = vas_find(other);
+		EXPECT_LE(1, vid2);
+		if (vid2 > 0)
+			EXPECT_EQ(0, vas_delete_retry(vid2, DELETE_SECONDS));
+	}
+	finish(_metadata, vid);
+}
+
+TEST_F_TIMEOUT(share, robust_owner_dies_in_vas, 60)
+{
+	robust_mutex(_metadata, self->vid, ROBUST_IN_VAS);
+}
+
+TEST_F_TIMEOUT(share, robust_owner_dies_in_image, 60)
+{
+	robust_mutex(_metadata, self->vid, ROBUST_IN_IMAGE);
+}
+
+TEST_F_TIMEOUT(share, robust_owner_dies_in_other_vas, 60)
+{
+	robust_mutex(_metadata, self->vid, ROBUST_IN_OTHER_VAS);
 }
 
 TEST_HARNESS_MAIN
