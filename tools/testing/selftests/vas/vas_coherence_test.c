@@ -919,6 +919,12 @@ TEST_F_TIMEOUT(coherence, condvar_vas, 120)
  * TLB entry it held of the old one if that was not flushed.  The swapped
  * page is freed, so the writer takes it with the sink before it faults
  * the page back in.
+ *
+ * tlb_*_collapse keep the token in a 2 MiB range that the writer splits
+ * (MADV_DONTNEED of another page) and collapses into a new huge page
+ * (MADV_COLLAPSE) every round: the token moves to the new huge page.
+ * tlb_image_high_* use image memory above 128 TiB, which exists with
+ * 5-level paging only (skipped otherwise): a view shares those PGD entries.
  */
 
 #define TLB_ROUNDS		1000
@@ -927,7 +933,21 @@ TEST_F_TIMEOUT(coherence, condvar_vas, 120)
 #define TLB_VAS_OFFSET		(16 * MIB)
 #define TLB_SINK_MAGIC		0x5151000000000000UL
 
-enum tlb_op { TLB_MUNMAP, TLB_MADVISE, TLB_MPROTECT, TLB_PAGEOUT, TLB_MIGRATE };
+enum tlb_op {
+	TLB_MUNMAP, TLB_MADVISE, TLB_MPROTECT, TLB_PAGEOUT, TLB_MIGRATE,
+	TLB_COLLAPSE
+};
+
+/* Where the token lives. */
+enum tlb_where { TLB_VAS, TLB_IMAGE, TLB_IMAGE_HIGH };
+
+#define TLB_THP_SIZE		(2UL << 20)
+/* Image memory above the 47-bit boundary, with 5-level paging. */
+#define TLB_HIGH_HINT		((char *)(1UL << 47) + (1UL << 30))
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25
+#endif
 
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT	21
@@ -940,6 +960,7 @@ struct tlb_ctl {
 	unsigned long revoked;	/* writer: page of round k is PROT_NONE */
 	unsigned long faulted;	/* reader: faulted on the revoked page */
 	unsigned long done;	/* writer: token k + 1 is in the new page */
+	unsigned long moved;	/* writer: rounds MADV_COLLAPSE moved it */
 	int finished;		/* writer: no more rounds */
 	unsigned long window_faults;	/* reader, while the page changed */
 	unsigned long revoked_faults;
@@ -1074,6 +1095,21 @@ static void tlb_writer(struct tlb_ctl *ctl, char *page, char *sink)
 		case TLB_MIGRATE:
 			if (!tlb_migrate(r, page, k & 1))
 				goto out;
+			break;
+		case TLB_COLLAPSE:
+			/* Split the huge page, then collapse the range anew. */
+			if (madvise(page + page_size, page_size, MADV_DONTNEED)) {
+				report(r, "writer: madvise(MADV_DONTNEED): %s",
+				       strerror(errno));
+				goto out;
+			}
+			if (!madvise(page, TLB_THP_SIZE, MADV_COLLAPSE)) {
+				ctl->moved++;
+			} else if (errno != EAGAIN) {
+				report(r, "writer: madvise(MADV_COLLAPSE): %s",
+				       strerror(errno));
+				goto out;
+			}
 			break;
 		case TLB_MPROTECT:
 			if (mprotect(page, page_size, PROT_NONE)) {
@@ -1256,9 +1292,41 @@ static int tlb_child(struct tlb_ctl *ctl, int vid, char *page, char *sink,
 	return 0;
 }
 
-static void run_tlb(struct __test_metadata *const _metadata,
-		    struct _test_data_coherence *self, int op, bool vas_memory)
+/*
+ * @len bytes of anonymous image memory, aligned to @len, above the 47-bit
+ * boundary if @high (where the kernel puts it only with 5-level paging).
+ */
+static char *tlb_image_map(size_t len, bool high)
 {
+	size_t map = len == page_size ? len : 2 * len;
+	char *p, *a;
+
+	p = mmap(high ? TLB_HIGH_HINT : NULL, map, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || map == len)
+		return p;
+	a = (char *)(((uintptr_t)p + len - 1) & ~(uintptr_t)(len - 1));
+	if (a > p)
+		munmap(p, a - p);
+	munmap(a + len, p + map - (a + len));
+	return a;
+}
+
+/* Fills a THP-sized range so that MADV_COLLAPSE has every page to copy. */
+static void tlb_thp_fill(char *range)
+{
+	size_t off;
+
+	madvise(range, TLB_THP_SIZE, MADV_HUGEPAGE);
+	for (off = 0; off < TLB_THP_SIZE; off += page_size)
+		store_ul((unsigned long *)(range + off), TLB_SINK_MAGIC);
+}
+
+static void run_tlb(struct __test_metadata *const _metadata,
+		    struct _test_data_coherence *self, int op, int where)
+{
+	const bool vas_memory = where == TLB_VAS;
+	size_t len = op == TLB_COLLAPSE ? TLB_THP_SIZE : page_size;
 	const int rw = PROT_READ | PROT_WRITE;
 	struct tlb_thread reader = {}, writer = {};
 	pthread_t reader_thread, writer_thread;
@@ -1272,6 +1340,9 @@ static void run_tlb(struct __test_metadata *const _metadata,
 		SKIP(return, "needs 2 CPUs");
 	if (op == TLB_MIGRATE && access("/sys/devices/system/node/node1", F_OK))
 		SKIP(return, "needs 2 NUMA nodes");
+	if (op == TLB_COLLAPSE &&
+	    access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK))
+		SKIP(return, "needs transparent huge pages");
 	if (op == TLB_PAGEOUT) {
 		swapped = swapped_out();
 		if (swapped < 0)
@@ -1295,13 +1366,15 @@ static void run_tlb(struct __test_metadata *const _metadata,
 	if (vas_memory) {
 		want = VAS_AREA + TLB_VAS_OFFSET;
 		ASSERT_EQ(0, vas_switch(self->vid));
-		page = mmap(want, page_size, rw,
+		page = mmap(want, len, rw,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
 			    -1, 0);
 		ASSERT_EQ(want, page)
 		{
 			TH_LOG("mmap in the VAS: %s", strerror(errno));
 		}
+		if (op == TLB_COLLAPSE)
+			tlb_thp_fill(page);
 		store_ul((unsigned long *)page, 1);
 		ASSERT_EQ(0, vas_switch(0));
 		fflush(NULL);
@@ -1311,9 +1384,12 @@ static void run_tlb(struct __test_metadata *const _metadata,
 			_exit(tlb_child(ctl, self->vid, page, sink, cpus[0]));
 		self->children[0] = pid;
 	} else {
-		page = mmap(NULL, page_size, rw, MAP_PRIVATE | MAP_ANONYMOUS,
-			    -1, 0);
+		page = tlb_image_map(len, where == TLB_IMAGE_HIGH);
 		ASSERT_NE(MAP_FAILED, page);
+		if (where == TLB_IMAGE_HIGH && (uintptr_t)page < (1UL << 47))
+			SKIP(return, "needs 5-level paging (mapped at %p)", page);
+		if (op == TLB_COLLAPSE)
+			tlb_thp_fill(page);
 		store_ul((unsigned long *)page, 1);
 		writer.ctl = ctl;
 		writer.page = page;
@@ -1352,6 +1428,10 @@ static void run_tlb(struct __test_metadata *const _metadata,
 		TH_LOG("%ld pages swapped out", swapped);
 		EXPECT_LE(ctl->done / 2, swapped);
 	}
+	if (op == TLB_COLLAPSE) {
+		TH_LOG("%lu rounds collapsed the range", ctl->moved);
+		EXPECT_LE(ctl->done / 2, ctl->moved);
+	}
 	if (!ctl->report.failures) {
 		if (op == TLB_MPROTECT)
 			EXPECT_EQ(ctl->done, ctl->revoked_faults);
@@ -1368,47 +1448,68 @@ static void run_tlb(struct __test_metadata *const _metadata,
 
 TEST_F_TIMEOUT(coherence, tlb_vas_munmap, 120)
 {
-	run_tlb(_metadata, self, TLB_MUNMAP, true);
+	run_tlb(_metadata, self, TLB_MUNMAP, TLB_VAS);
 }
 
 TEST_F_TIMEOUT(coherence, tlb_vas_madvise, 120)
 {
-	run_tlb(_metadata, self, TLB_MADVISE, true);
+	run_tlb(_metadata, self, TLB_MADVISE, TLB_VAS);
 }
 
 TEST_F_TIMEOUT(coherence, tlb_vas_mprotect, 120)
 {
-	run_tlb(_metadata, self, TLB_MPROTECT, true);
+	run_tlb(_metadata, self, TLB_MPROTECT, TLB_VAS);
 }
 
 TEST_F_TIMEOUT(coherence, tlb_vas_pageout, 120)
 {
-	run_tlb(_metadata, self, TLB_PAGEOUT, true);
+	run_tlb(_metadata, self, TLB_PAGEOUT, TLB_VAS);
 }
 
 TEST_F_TIMEOUT(coherence, tlb_image_pageout, 120)
 {
-	run_tlb(_metadata, self, TLB_PAGEOUT, false);
+	run_tlb(_metadata, self, TLB_PAGEOUT, TLB_IMAGE);
 }
 
 TEST_F_TIMEOUT(coherence, tlb_image_migrate, 120)
 {
-	run_tlb(_metadata, self, TLB_MIGRATE, false);
+	run_tlb(_metadata, self, TLB_MIGRATE, TLB_IMAGE);
 }
 
 TEST_F_TIMEOUT(coherence, tlb_image_munmap, 120)
 {
-	run_tlb(_metadata, self, TLB_MUNMAP, false);
+	run_tlb(_metadata, self, TLB_MUNMAP, TLB_IMAGE);
 }
 
 TEST_F_TIMEOUT(coherence, tlb_image_madvise, 120)
 {
-	run_tlb(_metadata, self, TLB_MADVISE, false);
+	run_tlb(_metadata, self, TLB_MADVISE, TLB_IMAGE);
 }
 
 TEST_F_TIMEOUT(coherence, tlb_image_mprotect, 120)
 {
-	run_tlb(_metadata, self, TLB_MPROTECT, false);
+	run_tlb(_metadata, self, TLB_MPROTECT, TLB_IMAGE);
+}
+
+TEST_F_TIMEOUT(coherence, tlb_vas_collapse, 120)
+{
+	run_tlb(_metadata, self, TLB_COLLAPSE, TLB_VAS);
+}
+
+TEST_F_TIMEOUT(coherence, tlb_image_collapse, 120)
+{
+	run_tlb(_metadata, self, TLB_COLLAPSE, TLB_IMAGE);
+}
+
+/* With 5-level paging: image memory above 128 TiB, in PGD entries >= 1. */
+TEST_F_TIMEOUT(coherence, tlb_image_high_munmap, 120)
+{
+	run_tlb(_metadata, self, TLB_MUNMAP, TLB_IMAGE_HIGH);
+}
+
+TEST_F_TIMEOUT(coherence, tlb_image_high_mprotect, 120)
+{
+	run_tlb(_metadata, self, TLB_MPROTECT, TLB_IMAGE_HIGH);
 }
 
 /*
