@@ -923,6 +923,7 @@ TEST_F_TIMEOUT(coherence, condvar_vas, 120)
  * tlb_*_collapse keep the token in a 2 MiB range that the writer splits
  * (MADV_DONTNEED of another page) and collapses into a new huge page
  * (MADV_COLLAPSE) every round: the token moves to the new huge page.
+ * tlb_*_hugetlb replace a 2 MiB hugetlb page by another each round.
  * tlb_image_high_* use image memory above 128 TiB, which exists with
  * 5-level paging only (skipped otherwise): a view shares those PGD entries.
  */
@@ -935,7 +936,7 @@ TEST_F_TIMEOUT(coherence, condvar_vas, 120)
 
 enum tlb_op {
 	TLB_MUNMAP, TLB_MADVISE, TLB_MPROTECT, TLB_PAGEOUT, TLB_MIGRATE,
-	TLB_COLLAPSE
+	TLB_COLLAPSE, TLB_HUGETLB
 };
 
 /* Where the token lives. */
@@ -944,6 +945,9 @@ enum tlb_where { TLB_VAS, TLB_IMAGE, TLB_IMAGE_HIGH };
 #define TLB_THP_SIZE		(2UL << 20)
 /* Image memory above the 47-bit boundary, with 5-level paging. */
 #define TLB_HIGH_HINT		((char *)(1UL << 47) + (1UL << 30))
+
+#define TLB_HUGETLB_PAGES	3	/* token, sink, and one to spare */
+#define TLB_HUGETLB_SYSCTL	"/proc/sys/vm/nr_hugepages"
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE	25
@@ -1051,6 +1055,36 @@ static bool tlb_migrate(struct report *r, char *page, int node)
 	return true;
 }
 
+/*
+ * Replaces the hugetlb page at @page by another one.  The pool is LIFO: a
+ * sink mapping takes the page just freed, so the new token page is another.
+ */
+static bool tlb_hugetlb_remap(struct report *r, char *page, unsigned long k)
+{
+	const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB;
+	const int rw = PROT_READ | PROT_WRITE;
+	char *sink;
+
+	if (munmap(page, TLB_THP_SIZE)) {
+		report(r, "writer: munmap(hugetlb): %s", strerror(errno));
+		return false;
+	}
+	sink = mmap(NULL, TLB_THP_SIZE, rw, flags, -1, 0);
+	if (sink == MAP_FAILED) {
+		report(r, "writer: mmap(hugetlb sink): %s", strerror(errno));
+		return false;
+	}
+	store_ul((unsigned long *)sink, TLB_SINK_MAGIC | k);
+	if (mmap(page, TLB_THP_SIZE, rw, flags | MAP_FIXED, -1, 0) != page) {
+		report(r, "writer: mmap(hugetlb, MAP_FIXED): %s",
+		       strerror(errno));
+		return false;
+	}
+	store_ul((unsigned long *)page, k + 1);
+	munmap(sink, TLB_THP_SIZE);
+	return true;
+}
+
 static void tlb_writer(struct tlb_ctl *ctl, char *page, char *sink)
 {
 	const int rw = PROT_READ | PROT_WRITE;
@@ -1094,6 +1128,10 @@ static void tlb_writer(struct tlb_ctl *ctl, char *page, char *sink)
 			break;
 		case TLB_MIGRATE:
 			if (!tlb_migrate(r, page, k & 1))
+				goto out;
+			break;
+		case TLB_HUGETLB:
+			if (!tlb_hugetlb_remap(r, page, k))
 				goto out;
 			break;
 		case TLB_COLLAPSE:
@@ -1312,6 +1350,44 @@ static char *tlb_image_map(size_t len, bool high)
 	return a;
 }
 
+/*
+ * Grows the hugetlb pool by TLB_HUGETLB_PAGES; *@old gets its size, to
+ * give back.  False if the pool cannot grow (no hugetlb, not enough memory).
+ */
+static bool tlb_hugetlb_pool(long *old)
+{
+	char buf[32];
+	long now = -1;
+	FILE *f;
+
+	f = fopen(TLB_HUGETLB_SYSCTL, "r+");
+	if (!f)
+		return false;
+	if (fscanf(f, "%ld", old) != 1)
+		goto fail;
+	rewind(f);
+	fprintf(f, "%ld\n", *old + TLB_HUGETLB_PAGES);
+	fflush(f);
+	rewind(f);
+	if (fgets(buf, sizeof(buf), f))
+		now = atol(buf);
+	fclose(f);
+	return now >= *old + TLB_HUGETLB_PAGES;
+fail:
+	fclose(f);
+	return false;
+}
+
+static void tlb_hugetlb_restore(long old)
+{
+	FILE *f = fopen(TLB_HUGETLB_SYSCTL, "w");
+
+	if (f) {
+		fprintf(f, "%ld\n", old);
+		fclose(f);
+	}
+}
+
 /* Fills a THP-sized range so that MADV_COLLAPSE has every page to copy. */
 static void tlb_thp_fill(char *range)
 {
@@ -1326,7 +1402,10 @@ static void run_tlb(struct __test_metadata *const _metadata,
 		    struct _test_data_coherence *self, int op, int where)
 {
 	const bool vas_memory = where == TLB_VAS;
-	size_t len = op == TLB_COLLAPSE ? TLB_THP_SIZE : page_size;
+	const bool huge = op == TLB_COLLAPSE || op == TLB_HUGETLB;
+	int map = MAP_PRIVATE | MAP_ANONYMOUS;
+	size_t len = huge ? TLB_THP_SIZE : page_size;
+	long pool = -1;
 	const int rw = PROT_READ | PROT_WRITE;
 	struct tlb_thread reader = {}, writer = {};
 	pthread_t reader_thread, writer_thread;
@@ -1343,6 +1422,15 @@ static void run_tlb(struct __test_metadata *const _metadata,
 	if (op == TLB_COLLAPSE &&
 	    access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK))
 		SKIP(return, "needs transparent huge pages");
+	if (op == TLB_HUGETLB) {
+		if (!tlb_hugetlb_pool(&pool)) {
+			if (pool >= 0)
+				tlb_hugetlb_restore(pool);
+			SKIP(return, "needs %d free 2 MiB hugetlb pages",
+			     TLB_HUGETLB_PAGES);
+		}
+		map |= MAP_HUGETLB;
+	}
 	if (op == TLB_PAGEOUT) {
 		swapped = swapped_out();
 		if (swapped < 0)
@@ -1366,9 +1454,7 @@ static void run_tlb(struct __test_metadata *const _metadata,
 	if (vas_memory) {
 		want = VAS_AREA + TLB_VAS_OFFSET;
 		ASSERT_EQ(0, vas_switch(self->vid));
-		page = mmap(want, len, rw,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-			    -1, 0);
+		page = mmap(want, len, rw, map | MAP_FIXED_NOREPLACE, -1, 0);
 		ASSERT_EQ(want, page)
 		{
 			TH_LOG("mmap in the VAS: %s", strerror(errno));
@@ -1384,7 +1470,10 @@ static void run_tlb(struct __test_metadata *const _metadata,
 			_exit(tlb_child(ctl, self->vid, page, sink, cpus[0]));
 		self->children[0] = pid;
 	} else {
-		page = tlb_image_map(len, where == TLB_IMAGE_HIGH);
+		if (op == TLB_HUGETLB)
+			page = mmap(NULL, len, rw, map, -1, 0);
+		else
+			page = tlb_image_map(len, where == TLB_IMAGE_HIGH);
 		ASSERT_NE(MAP_FAILED, page);
 		if (where == TLB_IMAGE_HIGH && (uintptr_t)page < (1UL << 47))
 			SKIP(return, "needs 5-level paging (mapped at %p)", page);
@@ -1443,7 +1532,14 @@ static void run_tlb(struct __test_metadata *const _metadata,
 	}
 	munmap(sink, TLB_ROUNDS * page_size);
 	munmap(ctl, sizeof(*ctl));
+	if (op == TLB_HUGETLB) {
+		/* The VAS keeps its hugetlb page until finish() deletes it. */
+		if (!vas_memory)
+			munmap(page, len);
+	}
 	finish(_metadata, self);
+	if (pool >= 0)
+		tlb_hugetlb_restore(pool);
 }
 
 TEST_F_TIMEOUT(coherence, tlb_vas_munmap, 120)
@@ -1499,6 +1595,16 @@ TEST_F_TIMEOUT(coherence, tlb_vas_collapse, 120)
 TEST_F_TIMEOUT(coherence, tlb_image_collapse, 120)
 {
 	run_tlb(_metadata, self, TLB_COLLAPSE, TLB_IMAGE);
+}
+
+TEST_F_TIMEOUT(coherence, tlb_vas_hugetlb, 120)
+{
+	run_tlb(_metadata, self, TLB_HUGETLB, TLB_VAS);
+}
+
+TEST_F_TIMEOUT(coherence, tlb_image_hugetlb, 120)
+{
+	run_tlb(_metadata, self, TLB_HUGETLB, TLB_IMAGE);
 }
 
 /* With 5-level paging: image memory above 128 TiB, in PGD entries >= 1. */
