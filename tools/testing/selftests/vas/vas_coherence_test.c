@@ -924,6 +924,8 @@ TEST_F_TIMEOUT(coherence, condvar_vas, 120)
  * (MADV_DONTNEED of another page) and collapses into a new huge page
  * (MADV_COLLAPSE) every round: the token moves to the new huge page.
  * tlb_*_hugetlb replace a 2 MiB hugetlb page by another each round.
+ * tlb_*_ksm make the page after the token's a copy of it each round, wait
+ * until ksmd merged the two, and the writer's store breaks the merge.
  * tlb_image_high_* use image memory above 128 TiB, which exists with
  * 5-level paging only (skipped otherwise): a view shares those PGD entries.
  */
@@ -936,7 +938,7 @@ TEST_F_TIMEOUT(coherence, condvar_vas, 120)
 
 enum tlb_op {
 	TLB_MUNMAP, TLB_MADVISE, TLB_MPROTECT, TLB_PAGEOUT, TLB_MIGRATE,
-	TLB_COLLAPSE, TLB_HUGETLB
+	TLB_COLLAPSE, TLB_HUGETLB, TLB_KSM
 };
 
 /* Where the token lives. */
@@ -946,6 +948,8 @@ enum tlb_where { TLB_VAS, TLB_IMAGE, TLB_IMAGE_HIGH };
 /* Image memory above the 47-bit boundary, with 5-level paging. */
 #define TLB_HIGH_HINT		((char *)(1UL << 47) + (1UL << 30))
 
+#define TLB_KSM_DIR		"/sys/kernel/mm/ksm/"
+#define TLB_KSM_WAIT_SECONDS	2	/* for ksmd to merge the twins */
 #define TLB_HUGETLB_PAGES	3	/* token, sink, and one to spare */
 #define TLB_HUGETLB_SYSCTL	"/proc/sys/vm/nr_hugepages"
 
@@ -1055,6 +1059,54 @@ static bool tlb_migrate(struct report *r, char *page, int node)
 	return true;
 }
 
+static long tlb_ksm_read(const char *name)
+{
+	char path[128], buf[32] = "";
+	int fd;
+
+	snprintf(path, sizeof(path), TLB_KSM_DIR "%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) < 0)
+		buf[0] = '\0';
+	close(fd);
+	return buf[0] ? atol(buf) : -1;
+}
+
+static bool tlb_ksm_write(const char *name, long value)
+{
+	char path[128], buf[32];
+	int fd, len;
+	bool ok;
+
+	snprintf(path, sizeof(path), TLB_KSM_DIR "%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = snprintf(buf, sizeof(buf), "%ld", value);
+	ok = write(fd, buf, len) == len;
+	close(fd);
+	return ok;
+}
+
+/*
+ * Makes the page after the token's a twin of it (both hold only k) and
+ * waits until ksmd has merged them: the token's page becomes a KSM page.
+ */
+static bool tlb_ksm_merge(char *page, unsigned long k)
+{
+	double end = vas_now() + TLB_KSM_WAIT_SECONDS;
+
+	store_ul((unsigned long *)(page + page_size), k);
+	while (tlb_ksm_read("pages_sharing") < 1) {
+		if (vas_now() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
 /*
  * Replaces the hugetlb page at @page by another one.  The pool is LIFO: a
  * sink mapping takes the page just freed, so the new token page is another.
@@ -1133,6 +1185,11 @@ static void tlb_writer(struct tlb_ctl *ctl, char *page, char *sink)
 		case TLB_HUGETLB:
 			if (!tlb_hugetlb_remap(r, page, k))
 				goto out;
+			break;
+		case TLB_KSM:
+			/* The store below breaks the merge: a new page. */
+			if (tlb_ksm_merge(page, k))
+				ctl->moved++;
 			break;
 		case TLB_COLLAPSE:
 			/* Split the huge page, then collapse the range anew. */
@@ -1405,7 +1462,7 @@ static void run_tlb(struct __test_metadata *const _metadata,
 	const bool huge = op == TLB_COLLAPSE || op == TLB_HUGETLB;
 	int map = MAP_PRIVATE | MAP_ANONYMOUS;
 	size_t len = huge ? TLB_THP_SIZE : page_size;
-	long pool = -1;
+	long pool = -1, ksm_run = -1, ksm_sleep = -1, ksm_smart = -1;
 	const int rw = PROT_READ | PROT_WRITE;
 	struct tlb_thread reader = {}, writer = {};
 	pthread_t reader_thread, writer_thread;
@@ -1430,6 +1487,20 @@ static void run_tlb(struct __test_metadata *const _metadata,
 			     TLB_HUGETLB_PAGES);
 		}
 		map |= MAP_HUGETLB;
+	}
+	if (op == TLB_KSM) {
+		/* The token's page and its twin, and ksmd scanning fast. */
+		len = 2 * page_size;
+		ksm_run = tlb_ksm_read("run");
+		ksm_sleep = tlb_ksm_read("sleep_millisecs");
+		ksm_smart = tlb_ksm_read("smart_scan");
+		if (ksm_run < 0 || tlb_ksm_read("pages_sharing") != 0)
+			SKIP(return, "needs KSM, and no other merged pages");
+		ASSERT_TRUE(tlb_ksm_write("sleep_millisecs", 0));
+		/* A page that changes would be scanned less and less often. */
+		if (ksm_smart >= 0)
+			ASSERT_TRUE(tlb_ksm_write("smart_scan", 0));
+		ASSERT_TRUE(tlb_ksm_write("run", 1));
 	}
 	if (op == TLB_PAGEOUT) {
 		swapped = swapped_out();
@@ -1461,6 +1532,8 @@ static void run_tlb(struct __test_metadata *const _metadata,
 		}
 		if (op == TLB_COLLAPSE)
 			tlb_thp_fill(page);
+		if (op == TLB_KSM)
+			ASSERT_EQ(0, madvise(page, len, MADV_MERGEABLE));
 		store_ul((unsigned long *)page, 1);
 		ASSERT_EQ(0, vas_switch(0));
 		fflush(NULL);
@@ -1479,6 +1552,8 @@ static void run_tlb(struct __test_metadata *const _metadata,
 			SKIP(return, "needs 5-level paging (mapped at %p)", page);
 		if (op == TLB_COLLAPSE)
 			tlb_thp_fill(page);
+		if (op == TLB_KSM)
+			ASSERT_EQ(0, madvise(page, len, MADV_MERGEABLE));
 		store_ul((unsigned long *)page, 1);
 		writer.ctl = ctl;
 		writer.page = page;
@@ -1520,6 +1595,17 @@ static void run_tlb(struct __test_metadata *const _metadata,
 	if (op == TLB_COLLAPSE) {
 		TH_LOG("%lu rounds collapsed the range", ctl->moved);
 		EXPECT_LE(ctl->done / 2, ctl->moved);
+	}
+	if (op == TLB_KSM) {
+		TH_LOG("%lu rounds merged the page", ctl->moved);
+		EXPECT_LE(ctl->done / 2, ctl->moved);
+		/* Unmerge what is merged (run = 2), then KSM as it was. */
+		if (ksm_run != 1)
+			tlb_ksm_write("run", 2);
+		tlb_ksm_write("run", ksm_run);
+		tlb_ksm_write("sleep_millisecs", ksm_sleep);
+		if (ksm_smart >= 0)
+			tlb_ksm_write("smart_scan", ksm_smart);
 	}
 	if (!ctl->report.failures) {
 		if (op == TLB_MPROTECT)
@@ -1595,6 +1681,16 @@ TEST_F_TIMEOUT(coherence, tlb_vas_collapse, 120)
 TEST_F_TIMEOUT(coherence, tlb_image_collapse, 120)
 {
 	run_tlb(_metadata, self, TLB_COLLAPSE, TLB_IMAGE);
+}
+
+TEST_F_TIMEOUT(coherence, tlb_vas_ksm, 120)
+{
+	run_tlb(_metadata, self, TLB_KSM, TLB_VAS);
+}
+
+TEST_F_TIMEOUT(coherence, tlb_image_ksm, 120)
+{
+	run_tlb(_metadata, self, TLB_KSM, TLB_IMAGE);
 }
 
 TEST_F_TIMEOUT(coherence, tlb_vas_hugetlb, 120)
