@@ -923,6 +923,8 @@ TEST_F_TIMEOUT(coherence, condvar_vas, 120)
  * tlb_*_collapse keep the token in a 2 MiB range that the writer splits
  * (MADV_DONTNEED of another page) and collapses into a new huge page
  * (MADV_COLLAPSE) every round: the token moves to the new huge page.
+ * tlb_*_mbind migrate the page between the NUMA nodes with mbind(), which
+ * resolves VAS memory (move_pages() does not).
  * tlb_*_hugetlb replace a 2 MiB hugetlb page by another each round.
  * tlb_*_ksm make the page after the token's a copy of it each round, wait
  * until ksmd merged the two, and the writer's store breaks the merge.
@@ -938,7 +940,7 @@ TEST_F_TIMEOUT(coherence, condvar_vas, 120)
 
 enum tlb_op {
 	TLB_MUNMAP, TLB_MADVISE, TLB_MPROTECT, TLB_PAGEOUT, TLB_MIGRATE,
-	TLB_COLLAPSE, TLB_HUGETLB, TLB_KSM
+	TLB_COLLAPSE, TLB_HUGETLB, TLB_KSM, TLB_MBIND
 };
 
 /* Where the token lives. */
@@ -1137,6 +1139,33 @@ static bool tlb_hugetlb_remap(struct report *r, char *page, unsigned long k)
 	return true;
 }
 
+/*
+ * Moves the page to NUMA node @node with mbind(MPOL_MF_MOVE), which works
+ * on VAS memory; false (reported) if it did not move.
+ */
+static bool tlb_mbind(struct report *r, char *page, int node)
+{
+	unsigned long mask = 1UL << node;
+	int where = -1;
+
+	if (syscall(__NR_mbind, page, page_size, MPOL_BIND, &mask,
+		    8 * sizeof(mask), MPOL_MF_MOVE | MPOL_MF_STRICT)) {
+		report(r, "writer: mbind: %s", strerror(errno));
+		return false;
+	}
+	if (syscall(__NR_get_mempolicy, &where, NULL, 0, page,
+		    MPOL_F_NODE | MPOL_F_ADDR)) {
+		report(r, "writer: get_mempolicy: %s", strerror(errno));
+		return false;
+	}
+	if (where != node) {
+		report(r, "writer: mbind: the page is on node %d, expected %d",
+		       where, node);
+		return false;
+	}
+	return true;
+}
+
 static void tlb_writer(struct tlb_ctl *ctl, char *page, char *sink)
 {
 	const int rw = PROT_READ | PROT_WRITE;
@@ -1180,6 +1209,10 @@ static void tlb_writer(struct tlb_ctl *ctl, char *page, char *sink)
 			break;
 		case TLB_MIGRATE:
 			if (!tlb_migrate(r, page, k & 1))
+				goto out;
+			break;
+		case TLB_MBIND:
+			if (!tlb_mbind(r, page, k & 1))
 				goto out;
 			break;
 		case TLB_HUGETLB:
@@ -1474,7 +1507,8 @@ static void run_tlb(struct __test_metadata *const _metadata,
 
 	if (pick_cpus(cpus) < 2)
 		SKIP(return, "needs 2 CPUs");
-	if (op == TLB_MIGRATE && access("/sys/devices/system/node/node1", F_OK))
+	if ((op == TLB_MIGRATE || op == TLB_MBIND) &&
+	    access("/sys/devices/system/node/node1", F_OK))
 		SKIP(return, "needs 2 NUMA nodes");
 	if (op == TLB_COLLAPSE &&
 	    access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK))
@@ -1681,6 +1715,16 @@ TEST_F_TIMEOUT(coherence, tlb_vas_collapse, 120)
 TEST_F_TIMEOUT(coherence, tlb_image_collapse, 120)
 {
 	run_tlb(_metadata, self, TLB_COLLAPSE, TLB_IMAGE);
+}
+
+TEST_F_TIMEOUT(coherence, tlb_vas_mbind, 120)
+{
+	run_tlb(_metadata, self, TLB_MBIND, TLB_VAS);
+}
+
+TEST_F_TIMEOUT(coherence, tlb_image_mbind, 120)
+{
+	run_tlb(_metadata, self, TLB_MBIND, TLB_IMAGE);
 }
 
 TEST_F_TIMEOUT(coherence, tlb_vas_ksm, 120)
