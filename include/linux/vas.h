@@ -421,6 +421,7 @@ static inline bool vas_access_error(unsigned long error_code,
 	return false;
 }
 
+struct iov_iter;
 static inline bool vas_iter_refused(const struct iov_iter *iter)
 {
 	return false;
