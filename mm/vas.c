@@ -1005,6 +1005,20 @@ static int vas_reserve(struct mm_struct *mm)
 	return 0;
 }
 
+/**
+ * vas_vma_is_reservation - Whether a VMA is (a piece of) the reservation.
+ * @vma: A VMA of a process mm.
+ *
+ * The reservation is a named special mapping, which core dumps would
+ * otherwise dump whole, like the vDSO: 32 TiB of holes, page by page.
+ *
+ * Return: true if @vma is the reservation of the VAS area or a piece of it.
+ */
+bool vas_vma_is_reservation(struct vm_area_struct *vma)
+{
+	return vma_is_special_mapping(vma, &vas_reservation);
+}
+
 /* Seals or unseals every piece of the reservation; see vas_unreserve(). */
 static void vas_reservation_seal(struct mm_struct *mm, bool seal)
 {

@@ -165,6 +165,8 @@ unsigned long vas_mmap(struct file *file, unsigned long addr,
 		       unsigned long len, unsigned long prot,
 		       unsigned long flags, unsigned long pgoff);
 
+bool vas_vma_is_reservation(struct vm_area_struct *vma);
+
 void __vas_exit_robust_list(struct task_struct *tsk,
 			    void (*walk)(struct task_struct *tsk));
 
@@ -417,6 +419,11 @@ static inline unsigned long vas_mmap(struct file *file, unsigned long addr,
 
 static inline bool vas_access_error(unsigned long error_code,
 				    struct vm_area_struct *vma)
+{
+	return false;
+}
+
+static inline bool vas_vma_is_reservation(struct vm_area_struct *vma)
 {
 	return false;
 }
