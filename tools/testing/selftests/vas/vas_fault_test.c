@@ -73,36 +73,6 @@ FIXTURE(fault) {
 	int count;
 };
 
-static int read_text(const char *path, char *buf, size_t size)
-{
-	ssize_t len;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	len = read(fd, buf, size - 1);
-	close(fd);
-	if (len < 0)
-		return -1;
-	buf[len] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int write_text(const char *path, const char *text)
-{
-	ssize_t len = strlen(text);
-	int fd, ret;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = write(fd, text, len) == len ? 0 : -1;
-	close(fd);
-	return ret;
-}
-
 /* Returns false if a required knob cannot be set. */
 static bool set_knobs(struct knob_state *ks)
 {
@@ -113,8 +83,8 @@ static bool set_knobs(struct knob_state *ks)
 	    !mount("debugfs", DEBUGFS, "debugfs", 0, NULL))
 		ks->mounted = true;
 	for (i = 0; i < NR_KNOBS; i++) {
-		if (read_text(knobs[i].path, ks->old[i], sizeof(ks->old[i])) ||
-		    write_text(knobs[i].path, knobs[i].value)) {
+		if (vas_read_text(knobs[i].path, ks->old[i], sizeof(ks->old[i])) ||
+		    vas_write_text(knobs[i].path, knobs[i].value, 0)) {
 			if (knobs[i].required)
 				return false;
 			continue;
@@ -129,7 +99,7 @@ static int restore_knobs(struct knob_state *ks)
 	int i, ret = 0;
 
 	for (i = NR_KNOBS - 1; i >= 0; i--) {
-		if (ks->saved[i] && write_text(knobs[i].path, ks->old[i]))
+		if (ks->saved[i] && vas_write_text(knobs[i].path, ks->old[i], 0))
 			ret = -1;
 		ks->saved[i] = false;
 	}
@@ -403,14 +373,15 @@ static int detach_failing(struct __test_metadata *const _metadata, int vid,
 	if (fd < 0)
 		return -2;
 	snprintf(buf, sizeof(buf), "%d", times);
-	EXPECT_EQ(0, write_text(DEBUGFS "/failslab/times", buf));
-	EXPECT_EQ(0, write_text(DEBUGFS "/failslab/probability", "100"));
+	EXPECT_EQ(0, vas_write_text(DEBUGFS "/failslab/times", buf, 0));
+	EXPECT_EQ(0, vas_write_text(DEBUGFS "/failslab/probability", "100",
+				    0));
 	EXPECT_EQ(1, pwrite(fd, "1", 1, 0));
 	ret = vas_detach(0, vid);
 	*err = errno;
 	EXPECT_EQ(1, pwrite(fd, "0", 1, 0));
 	close(fd);
-	EXPECT_EQ(0, write_text(DEBUGFS "/failslab/probability", "0"));
+	EXPECT_EQ(0, vas_write_text(DEBUGFS "/failslab/probability", "0", 0));
 	return ret;
 }
 

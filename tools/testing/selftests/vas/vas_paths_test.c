@@ -107,42 +107,12 @@ FIXTURE(paths) {
 	char core_pattern[256];
 };
 
-static int read_text(const char *path, char *buf, size_t size)
-{
-	ssize_t len;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	len = read(fd, buf, size - 1);
-	close(fd);
-	if (len < 0)
-		return -1;
-	buf[len] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int write_text(const char *path, const char *text)
-{
-	ssize_t len = strlen(text);
-	int fd, ret;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = write(fd, text, len) == len ? 0 : -1;
-	close(fd);
-	return ret;
-}
-
 FIXTURE_SETUP(paths)
 {
 	if (!vas_supported())
 		SKIP(return, VAS_SKIP_REASON);
 	page_size = sysconf(_SC_PAGESIZE);
-	self->core_saved = !read_text(CORE_PATTERN_FILE, self->core_pattern,
+	self->core_saved = !vas_read_text(CORE_PATTERN_FILE, self->core_pattern,
 				      sizeof(self->core_pattern));
 	snprintf(self->name, sizeof(self->name), "vas_selftest.paths.%s",
 		 _metadata->name);
@@ -161,9 +131,9 @@ FIXTURE_TEARDOWN_PARENT(paths)
 	int vid = vas_find(self->name);
 
 	if (self->core_saved &&
-	    (read_text(CORE_PATTERN_FILE, now, sizeof(now)) ||
+	    (vas_read_text(CORE_PATTERN_FILE, now, sizeof(now)) ||
 	     strcmp(now, self->core_pattern)) &&
-	    write_text(CORE_PATTERN_FILE, self->core_pattern))
+	    vas_write_text(CORE_PATTERN_FILE, self->core_pattern, 0))
 		TH_LOG("cannot restore the core pattern: %s", strerror(errno));
 	if (vid > 0 && vas_delete_retry(vid, CLEANUP_SECONDS))
 		TH_LOG("cannot delete %s: %s", self->name, strerror(errno));
@@ -508,7 +478,7 @@ static void coredump(struct __test_metadata *const _metadata,
 
 	if (!self->core_saved)
 		SKIP(return, "cannot read " CORE_PATTERN_FILE);
-	if (write_text(CORE_PATTERN_FILE, CORE_PREFIX "%p"))
+	if (vas_write_text(CORE_PATTERN_FILE, CORE_PREFIX "%p", 0))
 		SKIP(return, "cannot set the core pattern: %s",
 		     strerror(errno));
 	ASSERT_EQ(0, pipe2(report, O_CLOEXEC));

@@ -580,19 +580,6 @@ TEST_F(perm, root_capabilities)
 	vas_check_gone(_metadata, vid_own, name_own);
 }
 
-static int write_file(const char *path, const char *buf)
-{
-	ssize_t len = strlen(buf);
-	int fd, ret;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = write(fd, buf, len) == len ? 0 : -1;
-	close(fd);
-	return ret;
-}
-
 static __u32 read_overflow_id(const char *path)
 {
 	char buf[32] = "";
@@ -664,9 +651,9 @@ TEST_F(perm, user_namespace)
 		SKIP(goto out, "no user namespaces");
 	}
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", child);
-	EXPECT_EQ(0, write_file(path, "0 1000 1\n1 0 1\n"));
+	EXPECT_EQ(0, vas_write_text(path, "0 1000 1\n1 0 1\n", 0));
 	snprintf(path, sizeof(path), "/proc/%d/gid_map", child);
-	EXPECT_EQ(0, write_file(path, "0 1000 1\n1 0 1\n"));
+	EXPECT_EQ(0, vas_write_text(path, "0 1000 1\n1 0 1\n", 0));
 	c = 'M';
 	ASSERT_EQ(1, write(to_child[1], &c, 1));
 	vas_wait_child(_metadata, child);

@@ -45,19 +45,6 @@ FIXTURE(uprobe) {
 	long page;
 };
 
-static int write_file(const char *path, const char *text, int flags)
-{
-	ssize_t len = strlen(text);
-	int fd, ret;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC | flags);
-	if (fd < 0)
-		return -1;
-	ret = write(fd, text, len) == len ? 0 : -1;
-	close(fd);
-	return ret;
-}
-
 /* The hits of the probe ("file event hits" in uprobe_profile), or -1. */
 static long hits(const char *event)
 {
@@ -107,14 +94,14 @@ FIXTURE_SETUP(uprobe)
 	snprintf(self->event, sizeof(self->event), "probe%d", getpid());
 	snprintf(def, sizeof(def), "p:" GROUP "/%s %s:0x0", self->event,
 		 self->file);
-	ASSERT_EQ(0, write_file(TRACEFS "/uprobe_events", def, O_APPEND))
+	ASSERT_EQ(0, vas_write_text(TRACEFS "/uprobe_events", def, O_APPEND))
 	{
 		TH_LOG("uprobe_events <- %s: %s", def, strerror(errno));
 	}
 	self->registered = true;
 	snprintf(path, sizeof(path), TRACEFS "/events/" GROUP "/%s/enable",
 		 self->event);
-	ASSERT_EQ(0, write_file(path, "1", 0));
+	ASSERT_EQ(0, vas_write_text(path, "1", 0));
 
 	snprintf(self->name, sizeof(self->name), "vas_selftest.uprobe.%d",
 		 getpid());
@@ -137,10 +124,9 @@ FIXTURE_TEARDOWN(uprobe)
 	if (self->registered) {
 		snprintf(path, sizeof(path),
 			 TRACEFS "/events/" GROUP "/%s/enable", self->event);
-		write_file(path, "0", 0);
+		vas_write_text(path, "0", 0);
 		snprintf(def, sizeof(def), "-:" GROUP "/%s", self->event);
-		EXPECT_EQ(0, write_file(TRACEFS "/uprobe_events", def,
-					O_APPEND));
+		EXPECT_EQ(0, vas_write_text(TRACEFS "/uprobe_events", def, O_APPEND));
 	}
 	if (self->file[0])
 		unlink(self->file);
@@ -204,7 +190,7 @@ TEST_F_TIMEOUT(uprobe, in_vas_mapped_first, 60)
 
 	snprintf(path, sizeof(path), TRACEFS "/events/" GROUP "/%s/enable",
 		 self->event);
-	ASSERT_EQ(0, write_file(path, "0", 0));
+	ASSERT_EQ(0, vas_write_text(path, "0", 0));
 	ASSERT_EQ(0, vas_switch(self->vid));
 	fd = open(self->file, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
@@ -212,7 +198,7 @@ TEST_F_TIMEOUT(uprobe, in_vas_mapped_first, 60)
 		 MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0);
 	close(fd);
 	ASSERT_EQ(addr, p);
-	ASSERT_EQ(0, write_file(path, "1", 0));
+	ASSERT_EQ(0, vas_write_text(path, "1", 0));
 	before = hits(self->event);
 	ASSERT_LE(0, before);
 	fn = (void (*)(void))p;

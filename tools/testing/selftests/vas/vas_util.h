@@ -33,6 +33,39 @@
 /* Longest sysfs path used here: directory, vid, attribute name. */
 #define VAS_PATH_MAX 128
 
+/* Reads a short text file into @buf, without its first newline; 0 or -1. */
+static inline int vas_read_text(const char *path, char *buf, size_t size)
+{
+	ssize_t len;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, size - 1);
+	close(fd);
+	if (len < 0)
+		return -1;
+	buf[len] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* Writes @text to a file opened with O_WRONLY | @flags; 0 or -1. */
+static inline int vas_write_text(const char *path, const char *text,
+				 int flags)
+{
+	ssize_t len = strlen(text);
+	int fd, ret;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC | flags);
+	if (fd < 0)
+		return -1;
+	ret = write(fd, text, len) == len ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
 /*
  * Forks a child that dies with the test process, so that it never keeps a
  * VAS attached.  A child reports failures through the shared _metadata and
