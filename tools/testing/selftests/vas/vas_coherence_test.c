@@ -925,6 +925,8 @@ TEST_F_TIMEOUT(coherence, condvar_vas, 120)
  * (MADV_COLLAPSE) every round: the token moves to the new huge page.
  * tlb_*_mbind migrate the page between the NUMA nodes with mbind(), which
  * resolves VAS memory (move_pages() does not).
+ * tlb_*_khugepaged split the range the same way and wait for khugepaged
+ * to collapse it.
  * tlb_*_hugetlb replace a 2 MiB hugetlb page by another each round.
  * tlb_*_ksm make the page after the token's a copy of it each round, wait
  * until ksmd merged the two, and the writer's store breaks the merge.
@@ -940,7 +942,7 @@ TEST_F_TIMEOUT(coherence, condvar_vas, 120)
 
 enum tlb_op {
 	TLB_MUNMAP, TLB_MADVISE, TLB_MPROTECT, TLB_PAGEOUT, TLB_MIGRATE,
-	TLB_COLLAPSE, TLB_HUGETLB, TLB_KSM, TLB_MBIND
+	TLB_COLLAPSE, TLB_KHUGEPAGED, TLB_HUGETLB, TLB_KSM, TLB_MBIND
 };
 
 /* Where the token lives. */
@@ -950,6 +952,7 @@ enum tlb_where { TLB_VAS, TLB_IMAGE, TLB_IMAGE_HIGH };
 /* Image memory above the 47-bit boundary, with 5-level paging. */
 #define TLB_HIGH_HINT		((char *)(1UL << 47) + (1UL << 30))
 
+#define TLB_THP_DIR		"/sys/kernel/mm/transparent_hugepage/khugepaged/"
 #define TLB_KSM_DIR		"/sys/kernel/mm/ksm/"
 #define TLB_KSM_WAIT_SECONDS	2	/* for ksmd to merge the twins */
 #define TLB_HUGETLB_PAGES	3	/* token, sink, and one to spare */
@@ -1061,12 +1064,12 @@ static bool tlb_migrate(struct report *r, char *page, int node)
 	return true;
 }
 
-static long tlb_ksm_read(const char *name)
+static long tlb_sysfs_read(const char *dir, const char *name)
 {
 	char path[128], buf[32] = "";
 	int fd;
 
-	snprintf(path, sizeof(path), TLB_KSM_DIR "%s", name);
+	snprintf(path, sizeof(path), "%s%s", dir, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -1076,13 +1079,13 @@ static long tlb_ksm_read(const char *name)
 	return buf[0] ? atol(buf) : -1;
 }
 
-static bool tlb_ksm_write(const char *name, long value)
+static bool tlb_sysfs_write(const char *dir, const char *name, long value)
 {
 	char path[128], buf[32];
 	int fd, len;
 	bool ok;
 
-	snprintf(path, sizeof(path), TLB_KSM_DIR "%s", name);
+	snprintf(path, sizeof(path), "%s%s", dir, name);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
@@ -1101,7 +1104,47 @@ static bool tlb_ksm_merge(char *page, unsigned long k)
 	double end = vas_now() + TLB_KSM_WAIT_SECONDS;
 
 	store_ul((unsigned long *)(page + page_size), k);
-	while (tlb_ksm_read("pages_sharing") < 1) {
+	while (tlb_sysfs_read(TLB_KSM_DIR, "pages_sharing") < 1) {
+		if (vas_now() > end)
+			return false;
+		usleep(1000);
+	}
+	return true;
+}
+
+/* AnonHugePages of /proc/meminfo, in KiB, or -1. */
+static long anon_huge_kib(void)
+{
+	char line[128];
+	long v = -1;
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %ld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/*
+ * Splits the huge page of the range at @page (MADV_DONTNEED of another
+ * page) and waits until khugepaged collapsed it again.
+ */
+static bool tlb_khugepaged(struct report *r, char *page)
+{
+	double end = vas_now() + TLB_KSM_WAIT_SECONDS;
+	long base;
+
+	/* The split is done when madvise() returns. */
+	if (madvise(page + page_size, page_size, MADV_DONTNEED)) {
+		report(r, "writer: madvise(MADV_DONTNEED): %s", strerror(errno));
+		return false;
+	}
+	base = anon_huge_kib();
+	while (anon_huge_kib() < base + (long)(TLB_THP_SIZE >> 10)) {
 		if (vas_now() > end)
 			return false;
 		usleep(1000);
@@ -1222,6 +1265,10 @@ static void tlb_writer(struct tlb_ctl *ctl, char *page, char *sink)
 		case TLB_KSM:
 			/* The store below breaks the merge: a new page. */
 			if (tlb_ksm_merge(page, k))
+				ctl->moved++;
+			break;
+		case TLB_KHUGEPAGED:
+			if (tlb_khugepaged(r, page))
 				ctl->moved++;
 			break;
 		case TLB_COLLAPSE:
@@ -1492,10 +1539,12 @@ static void run_tlb(struct __test_metadata *const _metadata,
 		    struct _test_data_coherence *self, int op, int where)
 {
 	const bool vas_memory = where == TLB_VAS;
-	const bool huge = op == TLB_COLLAPSE || op == TLB_HUGETLB;
+	const bool huge = op == TLB_COLLAPSE || op == TLB_KHUGEPAGED ||
+			  op == TLB_HUGETLB;
 	int map = MAP_PRIVATE | MAP_ANONYMOUS;
 	size_t len = huge ? TLB_THP_SIZE : page_size;
 	long pool = -1, ksm_run = -1, ksm_sleep = -1, ksm_smart = -1;
+	long khp_sleep = -1;
 	const int rw = PROT_READ | PROT_WRITE;
 	struct tlb_thread reader = {}, writer = {};
 	pthread_t reader_thread, writer_thread;
@@ -1510,9 +1559,16 @@ static void run_tlb(struct __test_metadata *const _metadata,
 	if ((op == TLB_MIGRATE || op == TLB_MBIND) &&
 	    access("/sys/devices/system/node/node1", F_OK))
 		SKIP(return, "needs 2 NUMA nodes");
-	if (op == TLB_COLLAPSE &&
+	if ((op == TLB_COLLAPSE || op == TLB_KHUGEPAGED) &&
 	    access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK))
 		SKIP(return, "needs transparent huge pages");
+	if (op == TLB_KHUGEPAGED) {
+		/* khugepaged scanning without pause. */
+		khp_sleep = tlb_sysfs_read(TLB_THP_DIR, "scan_sleep_millisecs");
+		ASSERT_LE(0, khp_sleep);
+		ASSERT_TRUE(tlb_sysfs_write(TLB_THP_DIR, "scan_sleep_millisecs",
+					    0));
+	}
 	if (op == TLB_HUGETLB) {
 		if (!tlb_hugetlb_pool(&pool)) {
 			if (pool >= 0)
@@ -1525,16 +1581,16 @@ static void run_tlb(struct __test_metadata *const _metadata,
 	if (op == TLB_KSM) {
 		/* The token's page and its twin, and ksmd scanning fast. */
 		len = 2 * page_size;
-		ksm_run = tlb_ksm_read("run");
-		ksm_sleep = tlb_ksm_read("sleep_millisecs");
-		ksm_smart = tlb_ksm_read("smart_scan");
-		if (ksm_run < 0 || tlb_ksm_read("pages_sharing") != 0)
+		ksm_run = tlb_sysfs_read(TLB_KSM_DIR, "run");
+		ksm_sleep = tlb_sysfs_read(TLB_KSM_DIR, "sleep_millisecs");
+		ksm_smart = tlb_sysfs_read(TLB_KSM_DIR, "smart_scan");
+		if (ksm_run < 0 || tlb_sysfs_read(TLB_KSM_DIR, "pages_sharing") != 0)
 			SKIP(return, "needs KSM, and no other merged pages");
-		ASSERT_TRUE(tlb_ksm_write("sleep_millisecs", 0));
+		ASSERT_TRUE(tlb_sysfs_write(TLB_KSM_DIR, "sleep_millisecs", 0));
 		/* A page that changes would be scanned less and less often. */
 		if (ksm_smart >= 0)
-			ASSERT_TRUE(tlb_ksm_write("smart_scan", 0));
-		ASSERT_TRUE(tlb_ksm_write("run", 1));
+			ASSERT_TRUE(tlb_sysfs_write(TLB_KSM_DIR, "smart_scan", 0));
+		ASSERT_TRUE(tlb_sysfs_write(TLB_KSM_DIR, "run", 1));
 	}
 	if (op == TLB_PAGEOUT) {
 		swapped = swapped_out();
@@ -1626,20 +1682,22 @@ static void run_tlb(struct __test_metadata *const _metadata,
 		TH_LOG("%ld pages swapped out", swapped);
 		EXPECT_LE(ctl->done / 2, swapped);
 	}
-	if (op == TLB_COLLAPSE) {
+	if (op == TLB_COLLAPSE || op == TLB_KHUGEPAGED) {
 		TH_LOG("%lu rounds collapsed the range", ctl->moved);
 		EXPECT_LE(ctl->done / 2, ctl->moved);
 	}
+	if (khp_sleep >= 0)
+		tlb_sysfs_write(TLB_THP_DIR, "scan_sleep_millisecs", khp_sleep);
 	if (op == TLB_KSM) {
 		TH_LOG("%lu rounds merged the page", ctl->moved);
 		EXPECT_LE(ctl->done / 2, ctl->moved);
 		/* Unmerge what is merged (run = 2), then KSM as it was. */
 		if (ksm_run != 1)
-			tlb_ksm_write("run", 2);
-		tlb_ksm_write("run", ksm_run);
-		tlb_ksm_write("sleep_millisecs", ksm_sleep);
+			tlb_sysfs_write(TLB_KSM_DIR, "run", 2);
+		tlb_sysfs_write(TLB_KSM_DIR, "run", ksm_run);
+		tlb_sysfs_write(TLB_KSM_DIR, "sleep_millisecs", ksm_sleep);
 		if (ksm_smart >= 0)
-			tlb_ksm_write("smart_scan", ksm_smart);
+			tlb_sysfs_write(TLB_KSM_DIR, "smart_scan", ksm_smart);
 	}
 	if (!ctl->report.failures) {
 		if (op == TLB_MPROTECT)
@@ -1725,6 +1783,16 @@ TEST_F_TIMEOUT(coherence, tlb_vas_mbind, 120)
 TEST_F_TIMEOUT(coherence, tlb_image_mbind, 120)
 {
 	run_tlb(_metadata, self, TLB_MBIND, TLB_IMAGE);
+}
+
+TEST_F_TIMEOUT(coherence, tlb_vas_khugepaged, 120)
+{
+	run_tlb(_metadata, self, TLB_KHUGEPAGED, TLB_VAS);
+}
+
+TEST_F_TIMEOUT(coherence, tlb_image_khugepaged, 120)
+{
+	run_tlb(_metadata, self, TLB_KHUGEPAGED, TLB_IMAGE);
 }
 
 TEST_F_TIMEOUT(coherence, tlb_vas_ksm, 120)
