@@ -1006,20 +1006,20 @@ static int vas_reserve(struct mm_struct *mm)
 }
 
 /**
- * vas_vma_is_reservation - Whether a VMA is (a piece of) the reservation.
+ * vas_vma_is_reservation - Whether a VMA is the reservation.
  * @vma: A VMA of a process mm.
  *
  * The reservation is a named special mapping, which core dumps would
  * otherwise dump whole, like the vDSO: 32 TiB of holes, page by page.
  *
- * Return: true if @vma is the reservation of the VAS area or a piece of it.
+ * Return: true if @vma is the reservation of the VAS area.
  */
 bool vas_vma_is_reservation(struct vm_area_struct *vma)
 {
 	return vma_is_special_mapping(vma, &vas_reservation);
 }
 
-/* Seals or unseals every piece of the reservation; see vas_unreserve(). */
+/* Seals or unseals every VMA of the VAS area; see vas_unreserve(). */
 static void vas_reservation_seal(struct mm_struct *mm, bool seal)
 {
 	VMA_ITERATOR(vmi, mm, VAS_AREA_START);
@@ -1034,11 +1034,13 @@ static void vas_reservation_seal(struct mm_struct *mm, bool seal)
 }
 
 /*
- * Remove the reservation; @mm may be another process's mm.  Calls of the
- * image that change VMA attributes (mbind(), madvise(MADV_NOHUGEPAGE),
- * PR_SET_VMA...) may have split it: every piece goes.  Not killable: detach
- * has passed its last check.  Fails only with -ENOMEM, from the munmap, and
- * then leaves the reservation sealed as it was.
+ * Remove the reservation; @mm may be another process's mm.  It is one VMA
+ * (calls of the image that would split it, such as madvise() or
+ * PR_SET_VMA on part of it, fail with -EINVAL); the seal is cleared on
+ * every VMA of the area all the same.  Not killable: detach has passed its
+ * last check.  Fails only with -ENOMEM, from the munmap,
+ * which then has unmapped nothing (it allocates before it changes the
+ * tree): the pieces are sealed again, and the reservation is as it was.
  */
 static int vas_unreserve(struct mm_struct *mm)
 {
@@ -1306,7 +1308,11 @@ SYSCALL_DEFINE2(vas_detach, pid_t, pid, int, vid)
 	if (proc->nr_attached == 1) {
 		err = vas_unreserve(mm);
 		if (err) {
-			/* Attached as before; a racing switch saw it go. */
+			/*
+			 * Attached as before.  A vas_switch() into it while
+			 * users was 0 failed with -EINVAL, as if the detach
+			 * had succeeded; it may be retried.
+			 */
 			atomic_set(&att->users, 1);
 			goto out;
 		}
@@ -1447,7 +1453,9 @@ SYSCALL_DEFINE1(vas_switch, int, vid)
 /*
  * The attachment of @mm with the smallest id above *@vid that a thread can
  * still switch into, counted in (&vas_attachment.users); NULL if none.
- * Advances *@vid past every attachment it looked at.
+ * Advances *@vid past every attachment it looked at.  The views list is
+ * read under RCU; the count, taken before the read side ends, keeps the
+ * attachment and its view alive after it, as for vas_switch_get().
  */
 static struct vas_attachment *vas_next_attached(struct mm_struct *mm,
 						int *vid)

@@ -954,7 +954,7 @@ enum tlb_where { TLB_VAS, TLB_IMAGE, TLB_IMAGE_HIGH };
 
 #define TLB_THP_DIR		"/sys/kernel/mm/transparent_hugepage/khugepaged/"
 #define TLB_KSM_DIR		"/sys/kernel/mm/ksm/"
-#define TLB_KSM_WAIT_SECONDS	2	/* for ksmd to merge the twins */
+#define TLB_SCAN_WAIT_SECONDS	2	/* for ksmd or khugepaged, per round */
 #define TLB_HUGETLB_PAGES	3	/* token, sink, and one to spare */
 #define TLB_HUGETLB_SYSCTL	"/proc/sys/vm/nr_hugepages"
 
@@ -1101,7 +1101,7 @@ static bool tlb_sysfs_write(const char *dir, const char *name, long value)
  */
 static bool tlb_ksm_merge(char *page, unsigned long k)
 {
-	double end = vas_now() + TLB_KSM_WAIT_SECONDS;
+	double end = vas_now() + TLB_SCAN_WAIT_SECONDS;
 
 	store_ul((unsigned long *)(page + page_size), k);
 	while (tlb_sysfs_read(TLB_KSM_DIR, "pages_sharing") < 1) {
@@ -1135,7 +1135,7 @@ static long anon_huge_kib(void)
  */
 static bool tlb_khugepaged(struct report *r, char *page)
 {
-	double end = vas_now() + TLB_KSM_WAIT_SECONDS;
+	double end = vas_now() + TLB_SCAN_WAIT_SECONDS;
 	long base;
 
 	/* The split is done when madvise() returns. */

@@ -198,21 +198,6 @@ static char *map_image(struct __test_metadata *const _metadata, size_t len)
 	return p;
 }
 
-static void wait_go(struct __test_metadata *const _metadata, int fd)
-{
-	char c;
-
-	ASSERT_EQ(1, read(fd, &c, 1))
-	{
-		TH_LOG("no go from the other process");
-	}
-}
-
-static void send_go(struct __test_metadata *const _metadata, int fd)
-{
-	ASSERT_EQ(1, write(fd, "g", 1));
-}
-
 static unsigned long pattern(unsigned long seed, size_t i)
 {
 	return (i + 1) * 0x9e3779b97f4a7c15UL ^ seed;
@@ -264,7 +249,7 @@ static void start_remote_child(struct __test_metadata *const _metadata,
 		mem = (unsigned long *)map_vas(_metadata, 0, page_size);
 		mem[0] = VAS_MAGIC;
 		STORE(image_word, IMAGE_MAGIC);
-		send_go(_metadata, ready[1]);
+		vas_send_go(_metadata, ready[1]);
 		/* Switched while the parent reads and writes. */
 		ASSERT_EQ(sizeof(expected),
 			  read(go[0], &expected, sizeof(expected)));
@@ -277,7 +262,7 @@ static void start_remote_child(struct __test_metadata *const _metadata,
 	close(ready[1]);
 	close(go[0]);
 	rc->go = go[1];
-	wait_go(_metadata, ready[0]);
+	vas_wait_go(_metadata, ready[0]);
 	close(ready[0]);
 }
 
@@ -943,7 +928,7 @@ TEST_F_TIMEOUT(paths, io_uring_fixed_vas, 60)
 	if (!child) {
 		/* Another attacher, once the reads are done. */
 		close(go[1]);
-		wait_go(_metadata, go[0]);
+		vas_wait_go(_metadata, go[0]);
 		attach_switch(_metadata, self->vid, O_RDWR);
 		EXPECT_EQ(0, count_bad(VAS_AREA, len, IMAGE_MAGIC));
 		finish(_metadata, self->vid);
@@ -966,7 +951,7 @@ TEST_F_TIMEOUT(paths, io_uring_fixed_vas, 60)
 		check_io(_metadata, &r, IORING_OP_READ_FIXED, ring_modes[i],
 			 file, vas + i * page_size, i * page_size, page_size);
 	EXPECT_EQ(0, count_bad(vas, len, IMAGE_MAGIC));
-	send_go(_metadata, go[1]);
+	vas_send_go(_metadata, go[1]);
 	close(go[1]);
 	vas_wait_child(_metadata, child);
 
@@ -1321,7 +1306,7 @@ TEST_F_TIMEOUT(paths, mseal_vas, 60)
 	if (!child) {
 		/* Another attacher: the seal is the VAS's. */
 		close(go[1]);
-		wait_go(_metadata, go[0]);
+		vas_wait_go(_metadata, go[0]);
 		attach_switch(_metadata, self->vid, O_RDWR);
 		check_sealed(_metadata, VAS_AREA, len);
 		finish(_metadata, self->vid);
@@ -1341,7 +1326,7 @@ TEST_F_TIMEOUT(paths, mseal_vas, 60)
 	EXPECT_EQ(0, mprotect(mem + len, len, PROT_READ));
 	EXPECT_EQ(0, munmap(mem + len, len));
 
-	send_go(_metadata, go[1]);
+	vas_send_go(_metadata, go[1]);
 	close(go[1]);
 	vas_wait_child(_metadata, child);
 	EXPECT_EQ(0, count_bad(mem, len, VAS_MAGIC));

@@ -82,22 +82,6 @@ FIXTURE_TEARDOWN_PARENT(share)
 		TH_LOG("cannot delete %s: %s", self->name, strerror(errno));
 }
 
-/* Blocks until the other end writes a byte; fails on EOF. */
-static void wait_go(struct __test_metadata *const _metadata, int fd)
-{
-	char c;
-
-	ASSERT_EQ(1, read(fd, &c, 1))
-	{
-		TH_LOG("no go from the parent");
-	}
-}
-
-static void send_go(struct __test_metadata *const _metadata, int fd)
-{
-	ASSERT_EQ(1, write(fd, "g", 1));
-}
-
 static void attach_switch(struct __test_metadata *const _metadata, int vid)
 {
 	ASSERT_EQ(0, vas_attach(0, vid, O_RDWR))
@@ -287,7 +271,7 @@ static void futex_pingpong(struct __test_metadata *const _metadata, int vid,
 	child = vas_fork_child(_metadata);
 	if (!child) {
 		close(go[1]);
-		wait_go(_metadata, go[0]);
+		vas_wait_go(_metadata, go[0]);
 		attach_switch(_metadata, vid);
 		futex_player(pp, 1, flags);
 		ASSERT_EQ(0, vas_switch(0));
@@ -298,7 +282,7 @@ static void futex_pingpong(struct __test_metadata *const _metadata, int vid,
 
 	attach_switch(_metadata, vid);
 	map_vas(_metadata, pp, sizeof(*pp), type);
-	send_go(_metadata, go[1]);
+	vas_send_go(_metadata, go[1]);
 	close(go[1]);
 	futex_player(pp, 0, flags);
 	vas_wait_child(_metadata, child);
@@ -421,7 +405,7 @@ static void cond_pingpong(struct __test_metadata *const _metadata, int vid)
 	child = vas_fork_child(_metadata);
 	if (!child) {
 		close(go[1]);
-		wait_go(_metadata, go[0]);
+		vas_wait_go(_metadata, go[0]);
 		attach_switch(_metadata, vid);
 		cond_player(cp, 1);
 		ASSERT_EQ(0, vas_switch(0));
@@ -433,7 +417,7 @@ static void cond_pingpong(struct __test_metadata *const _metadata, int vid)
 	attach_switch(_metadata, vid);
 	map_vas(_metadata, cp, sizeof(*cp), MAP_PRIVATE);
 	init_condpp(_metadata, cp);
-	send_go(_metadata, go[1]);
+	vas_send_go(_metadata, go[1]);
 	close(go[1]);
 	cond_player(cp, 0);
 	vas_wait_child(_metadata, child);
@@ -492,7 +476,7 @@ TEST_F_TIMEOUT(share, persists_after_exit, 120)
 	reader = vas_fork_child(_metadata);
 	if (!reader) {
 		close(go[1]);
-		wait_go(_metadata, go[0]);
+		vas_wait_go(_metadata, go[0]);
 		attach_switch(_metadata, self->vid);
 		EXPECT_EQ(0, check_big(_metadata, buf, "reader"));
 		/* Leave a mark for the test process. */
@@ -517,7 +501,7 @@ TEST_F_TIMEOUT(share, persists_after_exit, 120)
 	vas_wait_child(_metadata, writer);
 
 	/* Nobody is attached now; the reader attaches. */
-	send_go(_metadata, go[1]);
+	vas_send_go(_metadata, go[1]);
 	close(go[1]);
 	vas_wait_child(_metadata, reader);
 
@@ -800,7 +784,7 @@ static void robust_owner(struct __test_metadata *const _metadata, int vid,
 	char other[VAS_NAME_MAX + 1];
 	int ret, vid2;
 
-	wait_go(_metadata, go);
+	vas_wait_go(_metadata, go);
 	attach_switch(_metadata, vid);
 	ret = pthread_mutex_lock(m);
 	ASSERT_EQ(0, ret)
@@ -822,8 +806,8 @@ static void robust_owner(struct __test_metadata *const _metadata, int vid,
 		attach_switch(_metadata, vid2);
 		break;
 	}
-	send_go(_metadata, locked);
-	wait_go(_metadata, go);
+	vas_send_go(_metadata, locked);
+	vas_wait_go(_metadata, go);
 	_exit(0);
 }
 
@@ -857,10 +841,10 @@ static void robust_mutex(struct __test_metadata *const _metadata, int vid,
 	ASSERT_EQ(0, pthread_mutex_init(m, &attr));
 	pthread_mutexattr_destroy(&attr);
 
-	send_go(_metadata, go[1]);
-	wait_go(_metadata, locked[0]);
+	vas_send_go(_metadata, go[1]);
+	vas_wait_go(_metadata, locked[0]);
 	/* The owner dies now; this thread may be waiting by then, or not. */
-	send_go(_metadata, go[1]);
+	vas_send_go(_metadata, go[1]);
 	deadline_in(&deadline, ROBUST_WAIT_SECONDS);
 	ret = pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &deadline);
 	EXPECT_EQ(EOWNERDEAD, ret)

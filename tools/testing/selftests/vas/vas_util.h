@@ -66,6 +66,25 @@ static inline int vas_write_text(const char *path, const char *text,
 	return ret;
 }
 
+/* Blocks until the other process writes a byte to @fd; fails on EOF. */
+static inline void vas_wait_go(struct __test_metadata *const _metadata,
+			       int fd)
+{
+	char c;
+
+	ASSERT_EQ(1, read(fd, &c, 1))
+	{
+		TH_LOG("no go from the other process");
+	}
+}
+
+/* Lets the process blocked in vas_wait_go() on the other end go on. */
+static inline void vas_send_go(struct __test_metadata *const _metadata,
+			       int fd)
+{
+	ASSERT_EQ(1, write(fd, "g", 1));
+}
+
 /*
  * Forks a child that dies with the test process, so that it never keeps a
  * VAS attached.  A child reports failures through the shared _metadata and
