@@ -75,12 +75,18 @@ tar -C "$top" --exclude=./build -cf - . | tar -C "$root$top" -xf -
 cat > "$root/fresh-run" <<EOF
 #!/bin/sh
 set -e
+start=\$(date +%s)
+step() { echo "fresh: \$* (\$((\$(date +%s) - start)) s)"; }
 export DEBIAN_FRONTEND=noninteractive
+step "apt-get install make"
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends make >/dev/null
 cd "$top"
+step "make run"
 make run
+step "check.sh tree static kernel userspace"
 sh scripts/check.sh tree static kernel userspace
+step "done"
 EOF
 chmod 755 "$root/fresh-run"
 unshare --mount --propagation private sh -eu -c '
