@@ -7,7 +7,7 @@
  *
  * Each cycle allocates a VAS mm, an attachment mm (the view), the
  * reservation VMA, two VMAs in two top-level slots of the VAS with their
- * page tables, and two pages: a leak of any of them over 10000 cycles shows
+ * page tables, and two pages: a leak of any of them over 4000 cycles shows
  * in Slab, PageTables or MemFree.  (A cycle costs 20-60 ms under TCG with
  * KASAN and lockdep; touching more pages would only make it slower.)  The
  * measured cycles run in WORKERS processes at once, one per vCPU of the
@@ -44,9 +44,9 @@
 #define FAR_ADDR VAS_PTR(33 * VAS_SLOT_SIZE + (1024UL << 20))
 
 #define WARMUP 200		/* cycles */
-#define MEASURED 10000		/* cycles, in all */
+#define MEASURED 4000		/* cycles, in all */
 #define WORKERS 2		/* processes that run them at once */
-#define MEASURE_SECONDS 780	/* fail if they take longer */
+#define MEASURE_SECONDS 390	/* fail if they take longer */
 
 /* Fallback without shrinking, as vas_leak_test. */
 #define CHUNK 200		/* cycles between two slab readings */
@@ -246,7 +246,7 @@ static int run_workers(struct __test_metadata *const _metadata,
 	return total;
 }
 
-TEST_F_TIMEOUT(attach_leak, attach_switch_detach, 810)
+TEST_F_TIMEOUT(attach_leak, attach_switch_detach, 420)
 {
 	struct vas_meminfo first, prev, before, after;
 	char wname[VAS_NAME_MAX + 1];

@@ -4,7 +4,7 @@
  * create them, gives all the memory back.
  *
  * Each VAS owns an mm (at least an mm_struct and a page-table page), so
- * leaking 10000 of them costs 40 MiB or more.  The measurement has to cope
+ * leaking 4000 of them costs 16 MiB or more.  The measurement has to cope
  * with KASAN, whose quarantine keeps freed slab objects (up to 1/32 of RAM)
  * before it really frees them.  As root, the test empties the quarantine
  * by shrinking every slab cache before each reading, after a short warm-up
@@ -28,11 +28,11 @@
 #define WARMUP_MIN 10000	/* cycles */
 #define WARMUP_MAX 40000	/* cycles */
 #define WARMUP_SECONDS 60	/* no more warm-up chunks after that */
-#define MEASURED 10000		/* cycles */
+#define MEASURED 4000		/* cycles */
 
 /* The slab is stable when a chunk grows it by less than this. */
 #define STABLE_SLAB_KB 512
-/* Allowed growth over MEASURED cycles; a leak would cost 40 MiB or more. */
+/* Allowed growth over MEASURED cycles; a leak would cost 16 MiB or more. */
 #define MAX_SLAB_GROWTH_KB (4 * 1024)
 #define MAX_MEMFREE_DROP_KB (8 * 1024)
 
