@@ -11,7 +11,9 @@
  * Objects are found through two tables, both protected by vas_mutex:
  * vas_ids (id -> VAS, an allocating xarray handing out ids cyclically from 1
  * so that a deleted id is not soon reused) and vas_names (a hash of names).
- * A VAS is in both tables or in neither.  Its reference count is the one of
+ * A VAS is in both tables or in neither.  Each VAS belongs to the IPC
+ * namespace of its creator, and lookups see the caller's namespace only: ids
+ * are unique in the system, names in a namespace.  Its reference count is the one of
  * its kobject; the tables hold the reference that vas_delete() drops.
  * kobject_del() waits for sysfs readers, so they need no reference.
  *
@@ -43,15 +45,19 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/hashtable.h>
+#include <linux/ipc_namespace.h>
 #include <linux/kobject.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/mmu_context.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/nsproxy.h>
 #include <linux/pgtable.h>
 #include <linux/pgalloc.h>
 #include <linux/pid.h>
+#include <linux/proc_fs.h>
 #include <linux/ptrace.h>
 #include <linux/rculist.h>
 #include <linux/sched/mm.h>
@@ -60,9 +66,11 @@
 #include <linux/slab.h>
 #include <linux/stringhash.h>
 #include <linux/syscalls.h>
+#include <linux/sysctl.h>
 #include <linux/sysfs.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
+#include <linux/user_namespace.h>
 #include <linux/userfaultfd_k.h>
 #include <linux/workqueue.h>
 #include <linux/vas.h>
@@ -70,6 +78,8 @@
 #include <xen/xen.h>
 #include <asm/trap_pf.h>
 #include <asm/tlbflush.h>
+
+#include "internal.h"
 
 /**
  * struct vas_owner - What an owner mm knows of the views of its tables.
@@ -157,6 +167,14 @@ struct vas_attachment {
  * @nr_attached: Number of processes the VAS is attached to, protected by
  *               vas_mutex.
  * @name_node: Entry in vas_names, protected by vas_mutex.
+ * @ucounts: The creator's count of VASes in its user namespace, charged
+ *            while the VAS is in the tables.  Immutable once published.
+ * @objcg: The memory cgroup of the creator, which pays for the memory of
+ *         @mm; NULL for the root cgroup.  Immutable.
+ * @ns: The IPC namespace of the creator, whose names and ids the VAS is
+ *      among.  Not a reference: vas_exit_ns() takes the VAS out of the
+ *      tables before the namespace is freed, and @ns is used only while the
+ *      VAS is in them.  Immutable.
  * @lock: Protects @mode, @uid and @gid.
  * @mode: Access rights, a subset of %VAS_MODE_MASK.
  * @uid: Owner.
@@ -170,6 +188,9 @@ struct vas {
 	struct vas_owner owner;
 	unsigned int nr_attached;
 	struct hlist_node name_node;
+	struct ucounts *ucounts;
+	struct obj_cgroup *objcg;
+	struct ipc_namespace *ns;
 	struct mutex lock;	/* protects mode, uid and gid */
 	umode_t mode;
 	kuid_t uid;
@@ -180,6 +201,9 @@ struct vas {
 static DEFINE_MUTEX(vas_mutex);
 static DEFINE_XARRAY_ALLOC1(vas_ids);
 static u32 vas_next_id;
+/* VASes in the tables, and their limit vm.max_vas; under vas_mutex. */
+static unsigned int vas_count;
+static unsigned int sysctl_max_vas = 32768;
 static DEFINE_HASHTABLE(vas_names, 8);
 static struct kset *vas_kset;
 
@@ -188,11 +212,28 @@ static struct vas *to_vas(struct kobject *kobj)
 	return container_of(kobj, struct vas, kobj);
 }
 
-/* sysfs: /sys/kernel/vas/<id>/{name,mode,user,group}, one line each. */
+/* The IPC namespace whose VASes the calling task sees. */
+static struct ipc_namespace *vas_current_ns(void)
+{
+	return current->nsproxy->ipc_ns;
+}
+
+/*
+ * sysfs: /sys/kernel/vas/<id>/{name,mode,user,group}, one line each, for the
+ * VASes of the initial IPC namespace only.  sysfs is not namespaced: a reader
+ * in another IPC namespace sees the directories, but reading gives -EACCES.
+ * /proc/vas lists the VASes of the reader's namespace.
+ */
+static bool vas_sysfs_readable(void)
+{
+	return vas_current_ns() == &init_ipc_ns;
+}
 
 static ssize_t name_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
 {
+	if (!vas_sysfs_readable())
+		return -EACCES;
 	return sysfs_emit(buf, "%s\n", to_vas(kobj)->name);
 }
 
@@ -202,6 +243,8 @@ static ssize_t mode_show(struct kobject *kobj, struct kobj_attribute *attr,
 	struct vas *vas = to_vas(kobj);
 	umode_t mode;
 
+	if (!vas_sysfs_readable())
+		return -EACCES;
 	mutex_lock(&vas->lock);
 	mode = vas->mode;
 	mutex_unlock(&vas->lock);
@@ -214,6 +257,8 @@ static ssize_t user_show(struct kobject *kobj, struct kobj_attribute *attr,
 	struct vas *vas = to_vas(kobj);
 	kuid_t uid;
 
+	if (!vas_sysfs_readable())
+		return -EACCES;
 	mutex_lock(&vas->lock);
 	uid = vas->uid;
 	mutex_unlock(&vas->lock);
@@ -226,6 +271,8 @@ static ssize_t group_show(struct kobject *kobj, struct kobj_attribute *attr,
 	struct vas *vas = to_vas(kobj);
 	kgid_t gid;
 
+	if (!vas_sysfs_readable())
+		return -EACCES;
 	mutex_lock(&vas->lock);
 	gid = vas->gid;
 	mutex_unlock(&vas->lock);
@@ -251,6 +298,7 @@ static void vas_release(struct kobject *kobj)
 	struct vas *vas = to_vas(kobj);
 
 	mmput(vas->mm);
+	obj_cgroup_put(vas->objcg);
 	mutex_destroy(&vas->lock);
 	kfree(vas);
 }
@@ -281,6 +329,47 @@ static struct mm_struct *vas_mm_alloc(void)
 	return mm;
 }
 
+#ifdef CONFIG_MEMCG
+/*
+ * The memory of a VAS is charged to the memory cgroup of its creator, as a
+ * process's memory is charged to the cgroup of its mm's owner: one cgroup per
+ * mm, whoever faults a page in, so that khugepaged, swap-in and KSM, which
+ * run for no task, charge the same cgroup.  An obj_cgroup rather than the
+ * mem_cgroup: once the creator's cgroup is removed, the charge moves to its
+ * parent.
+ */
+static void vas_charge_creator(struct vas *vas)
+{
+	vas->objcg = get_obj_cgroup_from_current();
+}
+
+/**
+ * vas_mm_memcg - The memory cgroup that pays for the memory of an mm
+ * @mm: An mm without an owner task.
+ *
+ * A VAS mm has no owner task to take a memory cgroup from: its VAS keeps the
+ * one of its creator.  The caller holds rcu_read_lock() and a user of @mm,
+ * and takes its own reference to the cgroup.
+ *
+ * Return: that memory cgroup, or NULL if @mm is not a VAS mm or its creator
+ * was in the root cgroup.
+ */
+struct mem_cgroup *vas_mm_memcg(struct mm_struct *mm)
+{
+	struct vas_owner *owner = rcu_dereference(mm->vas);
+	struct obj_cgroup *objcg;
+
+	if (!owner || !owner->is_vas)
+		return NULL;
+	objcg = container_of(owner, struct vas, owner)->objcg;
+	return objcg ? obj_cgroup_memcg(objcg) : NULL;
+}
+#else
+static void vas_charge_creator(struct vas *vas)
+{
+}
+#endif
+
 static struct vas *vas_alloc(const char *name, unsigned int mode)
 {
 	size_t len = strlen(name);
@@ -302,6 +391,8 @@ static struct vas *vas_alloc(const char *name, unsigned int mode)
 	vas->mode = mode;
 	vas->uid = current_fsuid();
 	vas->gid = current_fsgid();
+	vas->ns = vas_current_ns();
+	vas_charge_creator(vas);
 	memcpy(vas->name, name, len + 1);
 	return vas;
 }
@@ -328,51 +419,81 @@ static int vas_copy_name(char *buf, const char __user *uname)
 	return 0;
 }
 
-static u32 vas_name_hash(const char *name)
+static u32 vas_name_hash(struct ipc_namespace *ns, const char *name)
 {
-	return full_name_hash(NULL, name, strlen(name));
+	return full_name_hash(ns, name, strlen(name));
 }
 
-static struct vas *vas_find_name(const char *name)
+static struct vas *vas_find_name(struct ipc_namespace *ns, const char *name)
 {
 	struct vas *vas;
 
 	lockdep_assert_held(&vas_mutex);
-	hash_for_each_possible(vas_names, vas, name_node, vas_name_hash(name))
-		if (!strcmp(vas->name, name))
+	hash_for_each_possible(vas_names, vas, name_node,
+			       vas_name_hash(ns, name))
+		if (vas->ns == ns && !strcmp(vas->name, name))
 			return vas;
 	return NULL;
 }
 
+/* VAS @vid, if it is in the caller's IPC namespace. */
 static struct vas *vas_find_id(int vid)
 {
+	struct vas *vas;
+
 	lockdep_assert_held(&vas_mutex);
-	return xa_load(&vas_ids, vid);
+	vas = xa_load(&vas_ids, vid);
+	return vas && vas->ns == vas_current_ns() ? vas : NULL;
 }
 
-/* Enter @vas into the tables and sysfs.  On error the caller still owns it. */
+/* Whether @vas has a directory in sysfs: see vas_sysfs_readable(). */
+static bool vas_in_sysfs(struct vas *vas)
+{
+	return vas->ns == &init_ipc_ns;
+}
+
+/*
+ * Enter @vas into the tables and sysfs, and count it against vm.max_vas and
+ * the creator's user.max_vas.  On error the caller still owns it.
+ */
 static int vas_publish(struct vas *vas)
 {
+	struct ucounts *ucounts;
 	u32 id;
 	int err;
 
 	lockdep_assert_held(&vas_mutex);
-	if (vas_find_name(vas->name))
+	if (vas_find_name(vas->ns, vas->name))
 		return -EEXIST;
+	if (vas_count >= READ_ONCE(sysctl_max_vas))
+		return -ENOSPC;
+	ucounts = inc_ucount(current_user_ns(), current_euid(), UCOUNT_VAS);
+	if (!ucounts)
+		return -ENOSPC;
 	err = xa_alloc_cyclic(&vas_ids, &id, vas, XA_LIMIT(1, INT_MAX),
 			      &vas_next_id, GFP_KERNEL);
-	if (err < 0)
-		return err == -EBUSY ? -ENOSPC : err;
-	vas->id = id;
-	vas->kobj.kset = vas_kset;
-	err = kobject_add(&vas->kobj, NULL, "%d", vas->id);
-	if (err) {
-		xa_erase(&vas_ids, vas->id);
-		return err;
+	if (err < 0) {
+		err = err == -EBUSY ? -ENOSPC : err;
+		goto out_ucount;
 	}
-	hash_add(vas_names, &vas->name_node, vas_name_hash(vas->name));
-	kobject_uevent(&vas->kobj, KOBJ_ADD);
+	vas->id = id;
+	if (vas_in_sysfs(vas)) {
+		vas->kobj.kset = vas_kset;
+		err = kobject_add(&vas->kobj, NULL, "%d", vas->id);
+		if (err)
+			goto out_id;
+		kobject_uevent(&vas->kobj, KOBJ_ADD);
+	}
+	vas->ucounts = ucounts;
+	vas_count++;
+	hash_add(vas_names, &vas->name_node, vas_name_hash(vas->ns, vas->name));
 	return 0;
+
+out_id:
+	xa_erase(&vas_ids, vas->id);
+out_ucount:
+	dec_ucount(ucounts, UCOUNT_VAS);
+	return err;
 }
 
 /* Take @vas out of the tables and sysfs; the caller drops the tables' reference. */
@@ -381,7 +502,19 @@ static void vas_unpublish(struct vas *vas)
 	lockdep_assert_held(&vas_mutex);
 	hash_del(&vas->name_node);
 	xa_erase(&vas_ids, vas->id);
-	kobject_del(&vas->kobj);
+	if (vas_in_sysfs(vas))
+		kobject_del(&vas->kobj);
+	vas_count--;
+	dec_ucount(vas->ucounts, UCOUNT_VAS);
+}
+
+/*
+ * Whether the caller has @cap in the user namespace that owns the VAS's IPC
+ * namespace, as for System V IPC objects.
+ */
+static bool vas_capable(struct vas *vas, int cap)
+{
+	return ns_capable(vas->ns->user_ns, cap);
 }
 
 /*
@@ -399,9 +532,9 @@ static int vas_permission(struct vas *vas, int mask)
 		mode >>= 3;
 	if (!(mask & ~mode & (MAY_READ | MAY_WRITE)))
 		return 0;
-	if (capable(CAP_DAC_OVERRIDE))
+	if (vas_capable(vas, CAP_DAC_OVERRIDE))
 		return 0;
-	if (!(mask & MAY_WRITE) && capable(CAP_DAC_READ_SEARCH))
+	if (!(mask & MAY_WRITE) && vas_capable(vas, CAP_DAC_READ_SEARCH))
 		return 0;
 	return -EACCES;
 }
@@ -427,7 +560,8 @@ static struct vas *vas_find_permitted(int vid, int mask)
  * @mode: Access rights, a subset of %VAS_MODE_MASK.
  *
  * The caller's fs user and group own the new VAS.  It lives until
- * vas_delete().
+ * vas_delete(), counts against the caller's user.max_vas (by effective uid)
+ * until then, and its memory is charged to the caller's memory cgroup.
  *
  * Return: the id of the new VAS (at least 1), or
  * -%EFAULT if @name cannot be read;
@@ -435,7 +569,9 @@ static struct vas *vas_find_permitted(int vid, int mask)
  * @mode has bits outside %VAS_MODE_MASK;
  * -%ENAMETOOLONG if @name is longer than %VAS_NAME_MAX bytes;
  * -%EEXIST if a VAS of that name exists;
- * -%ENOSPC if no id is free;
+ * -%ENOSPC if vm.max_vas VASes exist, if the caller's user has created
+ * user.max_vas VASes in its user namespace or an ancestor's, or if no id is
+ * free;
  * -%EOPNOTSUPP under Xen PV;
  * -%ENOMEM.
  */
@@ -543,7 +679,7 @@ SYSCALL_DEFINE1(vas_find, const char __user *, name)
 		goto out;
 
 	mutex_lock(&vas_mutex);
-	vas = vas_find_name(buf);
+	vas = vas_find_name(vas_current_ns(), buf);
 	err = vas ? vas->id : -ENOENT;
 	mutex_unlock(&vas_mutex);
 out:
@@ -600,12 +736,12 @@ static int vas_may_setattr(struct vas *vas, kuid_t uid, kgid_t gid)
 	bool owner = uid_eq(current_fsuid(), vas->uid);
 
 	lockdep_assert_held(&vas->lock);
-	if (!owner && !capable(CAP_FOWNER))
+	if (!owner && !vas_capable(vas, CAP_FOWNER))
 		return -EPERM;
-	if (!uid_eq(uid, vas->uid) && !capable(CAP_CHOWN))
+	if (!uid_eq(uid, vas->uid) && !vas_capable(vas, CAP_CHOWN))
 		return -EPERM;
 	if (!gid_eq(gid, vas->gid) && !(owner && in_group_p(gid)) &&
-	    !capable(CAP_CHOWN))
+	    !vas_capable(vas, CAP_CHOWN))
 		return -EPERM;
 	return 0;
 }
@@ -1818,8 +1954,136 @@ unsigned long vas_mmap(struct file *file, unsigned long addr,
 	return ret;
 }
 
+/**
+ * vas_exit_ns - Delete the VASes of an IPC namespace that is being freed.
+ * @ns: The namespace; no task is left in it.
+ *
+ * As System V shared memory goes with its namespace.  A VAS that a process
+ * still has attached (one that left the namespace) lives on, out of the
+ * tables, until its last detach.
+ */
+void vas_exit_ns(struct ipc_namespace *ns)
+{
+	HLIST_HEAD(gone);
+	struct hlist_node *next;
+	struct vas *vas;
+	unsigned long id;
+
+	mutex_lock(&vas_mutex);
+	xa_for_each(&vas_ids, id, vas) {
+		if (vas->ns != ns)
+			continue;
+		vas_unpublish(vas);
+		hlist_add_head(&vas->name_node, &gone);
+	}
+	mutex_unlock(&vas_mutex);
+	hlist_for_each_entry_safe(vas, next, &gone, name_node) {
+		hlist_del(&vas->name_node);
+		kobject_put(&vas->kobj);
+	}
+}
+
+/*
+ * /proc/vas: the VASes of the opener's IPC namespace, one line each after a
+ * header, as /proc/sysvipc/shm lists shared memory.  The position is a VAS
+ * id, 0 for the header; vas_mutex is held from start to stop.
+ */
+static void *vas_seq_find(struct seq_file *m, loff_t *pos)
+{
+	unsigned long id = *pos;
+	struct vas *vas;
+
+	xa_for_each_start(&vas_ids, id, vas, id) {
+		if (vas->ns == m->private) {
+			*pos = id;
+			return vas;
+		}
+	}
+	return NULL;
+}
+
+static void *vas_seq_start(struct seq_file *m, loff_t *pos)
+{
+	mutex_lock(&vas_mutex);
+	return *pos ? vas_seq_find(m, pos) : SEQ_START_TOKEN;
+}
+
+static void *vas_seq_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return vas_seq_find(m, pos);
+}
+
+static void vas_seq_stop(struct seq_file *m, void *v)
+{
+	mutex_unlock(&vas_mutex);
+}
+
+static int vas_seq_show(struct seq_file *m, void *v)
+{
+	struct user_namespace *user_ns = seq_user_ns(m);
+	struct vas *vas = v;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(m, "       vid mode        uid        gid   attached name\n");
+		return 0;
+	}
+	mutex_lock(&vas->lock);
+	seq_printf(m, "%10d %04o %10u %10u %10u %s\n", vas->id, vas->mode,
+		   from_kuid_munged(user_ns, vas->uid),
+		   from_kgid_munged(user_ns, vas->gid), vas->nr_attached,
+		   vas->name);
+	mutex_unlock(&vas->lock);
+	return 0;
+}
+
+static const struct seq_operations vas_seq_ops = {
+	.start	= vas_seq_start,
+	.next	= vas_seq_next,
+	.stop	= vas_seq_stop,
+	.show	= vas_seq_show,
+};
+
+static int vas_proc_open(struct inode *inode, struct file *file)
+{
+	int err = seq_open(file, &vas_seq_ops);
+
+	if (!err)
+		((struct seq_file *)file->private_data)->private =
+			get_ipc_ns(vas_current_ns());
+	return err;
+}
+
+static int vas_proc_release(struct inode *inode, struct file *file)
+{
+	put_ipc_ns(((struct seq_file *)file->private_data)->private);
+	return seq_release(inode, file);
+}
+
+static const struct proc_ops vas_proc_ops = {
+	.proc_open	= vas_proc_open,
+	.proc_read	= seq_read,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= vas_proc_release,
+};
+
+static struct ctl_table vas_sysctls[] = {
+	{
+		.procname	= "max_vas",
+		.data		= &sysctl_max_vas,
+		.maxlen		= sizeof(sysctl_max_vas),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec_minmax,
+		.extra2		= SYSCTL_INT_MAX,
+	},
+};
+
 static int __init vas_init(void)
 {
+	/* user.max_vas: a quota per user, below the system's vm.max_vas. */
+	init_user_ns.ucount_max[UCOUNT_VAS] = 1024;
+	register_sysctl_init("vm", vas_sysctls);
+	proc_create("vas", 0444, NULL, &vas_proc_ops);
 	vas_kset = kset_create_and_add("vas", NULL, kernel_kobj);
 	return vas_kset ? 0 : -ENOMEM;
 }

@@ -22,6 +22,8 @@
 struct file;
 struct seq_file;
 struct arch_tlbflush_unmap_batch;
+struct mem_cgroup;
+struct ipc_namespace;
 
 #ifdef CONFIG_VAS
 
@@ -357,15 +359,8 @@ static inline void vas_mm_exit(struct mm_struct *mm)
 
 void vas_task_status(struct seq_file *m, struct task_struct *task);
 
-/*
- * do_mmap() on an explicit mm, for vas_mmap(); defined in mm/mmap.c and
- * declared here because nothing else needs it.
- */
-unsigned long do_mmap_mm(struct mm_struct *mm, struct file *file,
-			 unsigned long addr, unsigned long len,
-			 unsigned long prot, unsigned long flags,
-			 vm_flags_t vm_flags, unsigned long pgoff,
-			 unsigned long *populate, struct list_head *uf);
+struct mem_cgroup *vas_mm_memcg(struct mm_struct *mm);
+void vas_exit_ns(struct ipc_namespace *ns);
 
 #else /* !CONFIG_VAS */
 
@@ -483,6 +478,15 @@ static inline void vas_mm_exit(struct mm_struct *mm)
 
 static inline void vas_task_status(struct seq_file *m,
 				   struct task_struct *task)
+{
+}
+
+static inline struct mem_cgroup *vas_mm_memcg(struct mm_struct *mm)
+{
+	return NULL;
+}
+
+static inline void vas_exit_ns(struct ipc_namespace *ns)
 {
 }
 
