@@ -13,7 +13,8 @@
 #   userspace  the selftests and the demo, static, and the initramfs
 #   guest      the selftests in the guest, 4-level paging with pti=on and
 #              5-level paging
-#   off        the same guest with CONFIG_VAS=n
+#   off        the same guest with CONFIG_VAS=n (its kernel compiles at
+#              low priority during the guest stage when both run)
 #   fresh      a bare Debian 12 gets all it needs from scripts/deps.sh
 #              (scripts/fresh.sh)
 set -u
@@ -227,18 +228,31 @@ guest_suite() {
 	fi
 }
 
+# The CONFIG_VAS=n kernel compiles while the guest suites run, at the lowest
+# priority: the guest keeps the CPUs it uses, the build takes the idle time.
+off_pid=
+if want guest && want off; then
+	nice -n 19 make -s -C "$top" kernel-off > "$logs/kernel-off.log" 2>&1 &
+	off_pid=$!
+fi
+
 if want guest; then
 stage "guest: selftests on the test kernel, 4-level paging, pti=on"
 guest_suite 4 pti=on
-# The object, permission and object-leak tests do not touch page tables:
-# they run on 4-level paging only.
+# The object, permission, object-leak, accounting and namespace tests do
+# not depend on the paging mode: they run on 4-level paging only.
 stage "guest: page-table selftests on the test kernel, 5-level paging"
-guest_suite 5 vasskip=vas_object_test,vas_perm_test,vas_leak_test
+guest_suite 5 vasskip=vas_object_test,vas_perm_test,vas_leak_test,vas_account_test,vas_ns_test
 fi
 
 if want off; then
 stage "CONFIG_VAS=n"
-if ! make -s -C "$top" kernel-off > "$logs/kernel-off.log" 2>&1; then
+if [ -n "$off_pid" ]; then
+	wait "$off_pid"
+else
+	make -s -C "$top" kernel-off > "$logs/kernel-off.log" 2>&1
+fi
+if [ $? -ne 0 ]; then
 	result fail "CONFIG_VAS=n: kernel builds and links" "$logs/kernel-off.log"
 	finish
 fi
