@@ -168,9 +168,11 @@ struct vas_attachment {
  *               vas_mutex.
  * @name_node: Entry in vas_names, protected by vas_mutex.
  * @ucounts: The creator's count of VASes in its user namespace, charged
- *            while the VAS is in the tables.  Immutable once published.
- * @objcg: The memory cgroup of the creator, which pays for the memory of
- *         @mm; NULL for the root cgroup.  Immutable.
+ *            from vas_publish() until vas_uncount(): at vas_unpublish(), or
+ *            at release for a VAS that was still attached then.  Protected
+ *            by vas_mutex while the VAS is in the tables.
+ * @objcg: The memory cgroup of the creator, which pays for what kernel
+ *         threads fault into @mm; NULL for the root cgroup.  Immutable.
  * @ns: The IPC namespace of the creator, whose names and ids the VAS is
  *      among.  Not a reference: vas_exit_ns() takes the VAS out of the
  *      tables before the namespace is freed, and @ns is used only while the
@@ -179,6 +181,8 @@ struct vas_attachment {
  * @mode: Access rights, a subset of %VAS_MODE_MASK.
  * @uid: Owner.
  * @gid: Owning group.
+ * @rcu: Frees the VAS after a grace period: RCU readers of @mm->vas
+ *       (TLB flushes, vas_mm_memcg()) may still look at @owner and @objcg.
  * @name: NUL-terminated name, 1 to %VAS_NAME_MAX bytes.  Immutable.
  */
 struct vas {
@@ -195,14 +199,18 @@ struct vas {
 	umode_t mode;
 	kuid_t uid;
 	kgid_t gid;
+	struct rcu_head rcu;
 	char name[];
 };
 
 static DEFINE_MUTEX(vas_mutex);
 static DEFINE_XARRAY_ALLOC1(vas_ids);
 static u32 vas_next_id;
-/* VASes in the tables, and their limit vm.max_vas; under vas_mutex. */
-static unsigned int vas_count;
+/*
+ * VASes counted against vm.max_vas: those in the tables, and those that an
+ * IPC namespace left behind attached.  Checked and raised under vas_mutex.
+ */
+static atomic_t vas_count = ATOMIC_INIT(0);
 static unsigned int sysctl_max_vas = 32768;
 static DEFINE_HASHTABLE(vas_names, 8);
 static struct kset *vas_kset;
@@ -293,14 +301,24 @@ static struct attribute *vas_attrs[] = {
 };
 ATTRIBUTE_GROUPS(vas);
 
+/* Give back what vas_publish() counted. */
+static void vas_uncount(struct vas *vas)
+{
+	atomic_dec(&vas_count);
+	dec_ucount(vas->ucounts, UCOUNT_VAS);
+	vas->ucounts = NULL;
+}
+
 static void vas_release(struct kobject *kobj)
 {
 	struct vas *vas = to_vas(kobj);
 
+	if (vas->ucounts)
+		vas_uncount(vas);
 	mmput(vas->mm);
 	obj_cgroup_put(vas->objcg);
 	mutex_destroy(&vas->lock);
-	kfree(vas);
+	kfree_rcu(vas, rcu);
 }
 
 static const struct kobj_type vas_ktype = {
@@ -331,12 +349,13 @@ static struct mm_struct *vas_mm_alloc(void)
 
 #ifdef CONFIG_MEMCG
 /*
- * The memory of a VAS is charged to the memory cgroup of its creator, as a
- * process's memory is charged to the cgroup of its mm's owner: one cgroup per
- * mm, whoever faults a page in, so that khugepaged, swap-in and KSM, which
- * run for no task, charge the same cgroup.  An obj_cgroup rather than the
- * mem_cgroup: once the creator's cgroup is removed, the charge moves to its
- * parent.
+ * Who pays for VAS memory: the task that faults it in, with the memory cgroup
+ * that pays for its own memory (its mm owner's), as for tmpfs pages.  So a
+ * container's memory.max bounds what its tasks put into any VAS, and the
+ * cgroup whose limit a fault meets holds the faulting task, which its OOM
+ * killer can kill.  Kernel threads (khugepaged's collapses) fault for no task:
+ * they charge the cgroup of the VAS's creator, kept as an obj_cgroup, which
+ * moves to the parent when that cgroup is removed.
  */
 static void vas_charge_creator(struct vas *vas)
 {
@@ -344,15 +363,17 @@ static void vas_charge_creator(struct vas *vas)
 }
 
 /**
- * vas_mm_memcg - The memory cgroup that pays for the memory of an mm
+ * vas_mm_memcg - The memory cgroup that pays for memory of a VAS mm
  * @mm: An mm without an owner task.
  *
- * A VAS mm has no owner task to take a memory cgroup from: its VAS keeps the
- * one of its creator.  The caller holds rcu_read_lock() and a user of @mm,
- * and takes its own reference to the cgroup.
+ * A VAS mm has no owner task to take a memory cgroup from.  A user task that
+ * charges memory of a VAS mm pays with the cgroup of its own mm, a kernel
+ * thread with the cgroup of the VAS's creator.  The caller holds
+ * rcu_read_lock(), which keeps the VAS (freed after a grace period) and the
+ * cgroup, and takes its own reference to the cgroup.
  *
- * Return: that memory cgroup, or NULL if @mm is not a VAS mm or its creator
- * was in the root cgroup.
+ * Return: that memory cgroup, or NULL if @mm is not a VAS mm or the cgroup
+ * is the root.
  */
 struct mem_cgroup *vas_mm_memcg(struct mm_struct *mm)
 {
@@ -361,6 +382,8 @@ struct mem_cgroup *vas_mm_memcg(struct mm_struct *mm)
 
 	if (!owner || !owner->is_vas)
 		return NULL;
+	if (current->mm && !(current->flags & PF_KTHREAD))
+		return mem_cgroup_from_task(rcu_dereference(current->mm->owner));
 	objcg = container_of(owner, struct vas, owner)->objcg;
 	return objcg ? obj_cgroup_memcg(objcg) : NULL;
 }
@@ -465,7 +488,7 @@ static int vas_publish(struct vas *vas)
 	lockdep_assert_held(&vas_mutex);
 	if (vas_find_name(vas->ns, vas->name))
 		return -EEXIST;
-	if (vas_count >= READ_ONCE(sysctl_max_vas))
+	if (atomic_read(&vas_count) >= READ_ONCE(sysctl_max_vas))
 		return -ENOSPC;
 	ucounts = inc_ucount(current_user_ns(), current_euid(), UCOUNT_VAS);
 	if (!ucounts)
@@ -485,7 +508,7 @@ static int vas_publish(struct vas *vas)
 		kobject_uevent(&vas->kobj, KOBJ_ADD);
 	}
 	vas->ucounts = ucounts;
-	vas_count++;
+	atomic_inc(&vas_count);
 	hash_add(vas_names, &vas->name_node, vas_name_hash(vas->ns, vas->name));
 	return 0;
 
@@ -504,8 +527,12 @@ static void vas_unpublish(struct vas *vas)
 	xa_erase(&vas_ids, vas->id);
 	if (vas_in_sysfs(vas))
 		kobject_del(&vas->kobj);
-	vas_count--;
-	dec_ucount(vas->ucounts, UCOUNT_VAS);
+	/*
+	 * A VAS that its IPC namespace leaves attached keeps its count until
+	 * release: the count limits what exists, not what has a name.
+	 */
+	if (!vas->nr_attached)
+		vas_uncount(vas);
 }
 
 /*

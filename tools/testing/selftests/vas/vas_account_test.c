@@ -3,10 +3,11 @@
  * VAS tests - account: who pays for a VAS, and how many VASes a user may
  * create.
  *
- * - memcg: the memory of a VAS is charged to the memory cgroup of the task
- *   that created it, whoever faults it in; the charge stays after every
- *   process is gone and leaves with vas_delete().  A creator's memory.max
- *   bounds it: reclaim to swap, then the cgroup's OOM killer.
+ * - memcg: VAS memory is charged to the memory cgroup of the task that
+ *   faults it in, not to the creator's; the charge stays after every process
+ *   is gone and leaves with vas_delete().  The faulter's memory.max bounds
+ *   it: reclaim to swap, then the OOM killer of the faulter's cgroup, which
+ *   kills the faulter and none of the creator's tasks.
  * - count: vas_create() fails with ENOSPC beyond user.max_vas VASes per user
  *   (per user namespace, and in every ancestor namespace), and beyond
  *   vm.max_vas VASes in the system.  A failed create leaves no VAS behind,
@@ -45,6 +46,7 @@
 #define NR_CGROUPS		2
 #define CG_PATH_MAX		256
 #define NR_NAMES		6	/* VASes a test may create */
+#define NR_HIDDEN		64	/* VASes of other IPC namespaces, at most */
 #define USER			1000	/* an unprivileged user */
 
 #define USER_MAX_FILE		"/proc/sys/user/max_vas"
@@ -208,19 +210,20 @@ static bool memcg_available(void)
 			      sizeof(buf)) && strstr(buf, "memory");
 }
 
-static bool swap_available(void)
+/* Whether at least @bytes of swap are free. */
+static bool swap_free(long bytes)
 {
 	char line[128];
-	long total = 0;
+	long kb = 0;
 	FILE *f = fopen("/proc/meminfo", "re");
 
 	if (!f)
 		return false;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "SwapTotal: %ld", &total) == 1)
+		if (sscanf(line, "SwapFree: %ld", &kb) == 1)
 			break;
 	fclose(f);
-	return total > 0;
+	return kb * 1024 >= bytes;
 }
 
 /* VAS memory */
@@ -304,10 +307,10 @@ static int create_and_fill_in(struct __test_metadata *const _metadata,
 }
 
 /*
- * The VAS's memory stays charged to the cgroup of the process that created
- * it once that process is gone, and leaves with vas_delete().
+ * VAS memory stays charged to the cgroup of the process that faulted it in
+ * once that process is gone, and leaves with vas_delete().
  */
-TEST_F(account, memcg_charges_creator)
+TEST_F(account, memcg_charge_outlives_task)
 {
 	long before, filled, after;
 	int vid;
@@ -337,10 +340,10 @@ TEST_F(account, memcg_charges_creator)
 }
 
 /*
- * A process in another cgroup that faults VAS memory in charges the
- * creator's cgroup, not its own: one cgroup pays for one VAS.
+ * A process in another cgroup that faults VAS memory in pays for it with
+ * its own cgroup, as for tmpfs: the creator's cgroup does not grow.
  */
-TEST_F(account, memcg_faulter_does_not_pay)
+TEST_F(account, memcg_faulter_pays)
 {
 	long owner_before, owner_after, faulter_after;
 	pid_t child;
@@ -364,23 +367,24 @@ TEST_F(account, memcg_faulter_does_not_pay)
 	vas_wait_child(_metadata, child);
 	owner_after = cg_read(self->cgroups[0], "memory.current");
 	faulter_after = cg_read(self->cgroups[1], "memory.current");
-	/* The first child's exit may uncharge a little more meanwhile. */
-	EXPECT_LE(owner_before + FILL_SIZE - CHARGE_SLACK, owner_after)
-	{
-		TH_LOG("creator's memory.current %ld, then %ld", owner_before,
-		       owner_after);
-	}
-	/* The faulter pays for the page tables it allocated, no more. */
-	EXPECT_GE(CHARGE_SLACK, faulter_after)
+	EXPECT_LE(FILL_SIZE, faulter_after)
 	{
 		TH_LOG("faulter's memory.current %ld once it is gone",
 		       faulter_after);
 	}
+	EXPECT_GE(owner_before + CHARGE_SLACK, owner_after)
+	{
+		TH_LOG("creator's memory.current %ld, then %ld", owner_before,
+		       owner_after);
+	}
+
+	ASSERT_EQ(0, vas_delete(vid));
+	EXPECT_GE(CHARGE_SLACK, cg_settle_below(self->cgroups[1], CHARGE_SLACK));
 }
 
 /*
- * memory.max of the creator's cgroup bounds the VAS: beyond it, VAS memory
- * goes to swap, and reads back intact.
+ * memory.max of the faulter's cgroup bounds the VAS memory it faults in:
+ * beyond it, VAS memory goes to swap, and reads back intact.
  */
 TEST_F_TIMEOUT(account, memcg_limit_reclaims_to_swap, 120)
 {
@@ -390,8 +394,9 @@ TEST_F_TIMEOUT(account, memcg_limit_reclaims_to_swap, 120)
 
 	if (!memcg_available())
 		SKIP(return, "no cgroup v2 memory controller at " CGROUP_ROOT);
-	if (!swap_available())
-		SKIP(return, "no swap");
+	if (!swap_free(2 * SWAP_FILL_SIZE))
+		SKIP(return, "less than %ld MiB of free swap",
+		     2 * SWAP_FILL_SIZE / MIB);
 	ASSERT_EQ(0, cg_create(self->cgroups[0]));
 	snprintf(text, sizeof(text), "%ld", LIMIT);
 	ASSERT_EQ(0, cg_write(self->cgroups[0], "memory.max", text));
@@ -420,54 +425,78 @@ TEST_F_TIMEOUT(account, memcg_limit_reclaims_to_swap, 120)
 }
 
 /*
- * Without swap, a task that fills VAS memory beyond its cgroup's memory.max
- * meets the cgroup's OOM killer, not the host's.  Killing it frees no VAS
- * memory: the charge stays until vas_delete().
+ * Without swap, a task that faults VAS memory in beyond its cgroup's
+ * memory.max meets its cgroup's OOM killer, which kills it; the creator of
+ * the VAS, alive in another cgroup, is not touched.  Killing the faulter
+ * frees no VAS memory: the charge stays until vas_delete().
  */
-TEST_F_TIMEOUT(account, memcg_limit_oom_kills_in_cgroup, 120)
+TEST_F_TIMEOUT(account, memcg_limit_oom_kills_faulter, 120)
 {
-	long ooms, held;
+	int to_parent[2], to_child[2];
+	pid_t creator, faulter;
+	long held;
 	int status, vid;
-	pid_t child;
 	char text[32];
 
 	if (!memcg_available())
 		SKIP(return, "no cgroup v2 memory controller at " CGROUP_ROOT);
 	ASSERT_EQ(0, cg_create(self->cgroups[0]));
+	ASSERT_EQ(0, cg_create(self->cgroups[1]));
 	snprintf(text, sizeof(text), "%ld", LIMIT);
-	ASSERT_EQ(0, cg_write(self->cgroups[0], "memory.max", text));
-	if (cg_write(self->cgroups[0], "memory.swap.max", "0"))
-		ASSERT_FALSE(swap_available());
+	ASSERT_EQ(0, cg_write(self->cgroups[1], "memory.max", text));
+	if (cg_write(self->cgroups[1], "memory.swap.max", "0") && swap_free(1))
+		SKIP(return, "swap, and no memory.swap.max to forbid it");
 
-	vas_write_text("/dev/kmsg", KMSG_OOM_BEGIN, 0);
-	child = vas_fork_child(_metadata);
-	if (!child) {
+	/* The creator stays alive in its cgroup until the end. */
+	ASSERT_EQ(0, pipe(to_parent));
+	ASSERT_EQ(0, pipe(to_child));
+	creator = vas_fork_child(_metadata);
+	if (!creator) {
+		char c;
+
 		cg_enter(_metadata, self->cgroups[0]);
-		vid = vas_create(self->names[0], 0600);
+		vid = vas_create(self->names[0], 0666);
 		EXPECT_LE(1, vid);
 		VAS_CHILD_BAIL();
+		EXPECT_EQ(1, write(to_parent[1], "g", 1));
+		EXPECT_EQ(1, read(to_child[0], &c, 1));
+		_exit(0);
+	}
+	vas_wait_go(_metadata, to_parent[0]);
+	vid = vas_find(self->names[0]);
+	ASSERT_LE(1, vid);
+
+	vas_write_text("/dev/kmsg", KMSG_OOM_BEGIN, 0);
+	faulter = vas_fork_child(_metadata);
+	if (!faulter) {
+		cg_enter(_metadata, self->cgroups[1]);
 		fill_vas(_metadata, vid, 0, OOM_FILL_SIZE);
 		_exit(0);
 	}
-	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_EQ(faulter, waitpid(faulter, &status, 0));
 	vas_write_text("/dev/kmsg", KMSG_OOM_END, 0);
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
 	{
-		TH_LOG("child ended with status %#x after %ld MiB in a %ld MiB cgroup",
+		TH_LOG("faulter ended with status %#x after %ld MiB in a %ld MiB cgroup",
 		       status, OOM_FILL_SIZE / MIB, LIMIT / MIB);
 	}
-	ooms = cg_event(self->cgroups[0], "oom_kill");
-	EXPECT_LE(1, ooms);
+	EXPECT_LE(1, cg_event(self->cgroups[1], "oom_kill"));
+	EXPECT_EQ(0, cg_event(self->cgroups[0], "oom_kill"));
+	EXPECT_EQ(0, kill(creator, 0));
 
-	held = cg_read(self->cgroups[0], "memory.current");
+	held = cg_read(self->cgroups[1], "memory.current");
 	EXPECT_LE(LIMIT - CHARGE_SLACK, held)
 	{
-		TH_LOG("memory.current %ld once the child is killed", held);
+		TH_LOG("memory.current %ld once the faulter is killed", held);
 	}
-	vid = vas_find(self->names[0]);
-	ASSERT_LE(1, vid);
+	ASSERT_EQ(1, write(to_child[1], "g", 1));
+	vas_wait_child(_metadata, creator);
 	ASSERT_EQ(0, vas_delete_retry(vid, SETTLE_SECONDS));
-	EXPECT_GE(CHARGE_SLACK, cg_settle_below(self->cgroups[0], CHARGE_SLACK));
+	EXPECT_GE(CHARGE_SLACK, cg_settle_below(self->cgroups[1], CHARGE_SLACK));
+	close(to_parent[0]);
+	close(to_parent[1]);
+	close(to_child[0]);
+	close(to_child[1]);
 }
 
 /* Counts */
@@ -576,53 +605,71 @@ TEST_F(account, user_namespace_limit)
 			       strerror(errno));
 		}
 		VAS_CHILD_BAIL();
-		for (i = 0; i < 2; i++)
+		for (i = 0; i < 2; i++) {
 			EXPECT_LE(1, vas_create(self->names[i], 0600));
 			VAS_CHILD_BAIL();
+		}
 		expect_no_space(_metadata, self->names[2]);
 
 		/* Above the parent's limit of 4 for this user: ENOSPC. */
 		EXPECT_EQ(0, vas_write_text(USER_MAX_FILE, "10", 0));
 		VAS_CHILD_BAIL();
-		for (i = 2; i < 4; i++)
+		for (i = 2; i < 4; i++) {
 			EXPECT_LE(1, vas_create(self->names[i], 0600));
 			VAS_CHILD_BAIL();
+		}
 		expect_no_space(_metadata, self->names[4]);
 		_exit(0);
 	}
 	vas_wait_child(_metadata, child);
 }
 
-/* vm.max_vas limits the VASes of the system, root's too. */
-TEST_F(account, system_limit)
+/* Sets vm.max_vas to @max; 0 or -1. */
+static int set_system_max(int max)
 {
 	char text[32];
-	int count, vid;
+
+	snprintf(text, sizeof(text), "%d", max);
+	return vas_write_text(SYSTEM_MAX_FILE, text, 0);
+}
+
+/*
+ * vm.max_vas limits the VASes of the system, root's too.  VASes of other IPC
+ * namespaces count but are not in sysfs: the test finds the limit at which
+ * it can create one VAS, then no other.
+ */
+TEST_F(account, system_limit)
+{
+	int count, max, vid = -1;
 	pid_t child;
 
 	count = vas_sysfs_count();
 	ASSERT_LE(0, count);
-	snprintf(text, sizeof(text), "%d", count + 2);
-	ASSERT_EQ(0, vas_write_text(SYSTEM_MAX_FILE, text, 0));
-
-	vid = vas_create(self->names[0], 0600);
-	ASSERT_LE(1, vid);
-	ASSERT_LE(1, vas_create(self->names[1], 0600));
-	expect_no_space(_metadata, self->names[2]);
-
+	for (max = count + 1; vid < 0 && max <= count + NR_HIDDEN; max++) {
+		ASSERT_EQ(0, set_system_max(max));
+		vid = vas_create(self->names[0], 0600);
+		if (vid < 0)
+			ASSERT_EQ(ENOSPC, errno);
+	}
+	ASSERT_LE(1, vid)
+	{
+		TH_LOG("no VAS created below vm.max_vas %d", max);
+	}
+	/* At the limit: nobody creates, a delete makes room for one. */
+	expect_no_space(_metadata, self->names[1]);
 	child = vas_fork_child(_metadata);
 	if (!child) {
 		become_user(_metadata);
-		expect_no_space(_metadata, self->names[2]);
+		expect_no_space(_metadata, self->names[1]);
 		_exit(0);
 	}
 	vas_wait_child(_metadata, child);
-
 	ASSERT_EQ(0, vas_delete(vid));
-	EXPECT_LE(1, vas_create(self->names[2], 0600));
+	EXPECT_LE(1, vas_create(self->names[1], 0600));
+	expect_no_space(_metadata, self->names[2]);
 
 	/* A limit below the count lets nobody create. */
-	ASSERT_EQ(0, vas_write_text(SYSTEM_MAX_FILE, "0", 0));
+	ASSERT_EQ(0, set_system_max(0));
 	expect_no_space(_metadata, self->names[3]);
 }
 

@@ -237,60 +237,68 @@ TEST_F(ns, names_per_namespace)
 }
 
 /*
- * The VASes of a namespace are deleted with it: the user's count comes
- * back.  A process that had one attached and left the namespace keeps
- * using it until it detaches.
+ * The VASes of a namespace are deleted with it, and the user's count comes
+ * back.  A VAS that a process still has attached lives on, unnamed, and
+ * counts until that process detaches it.
+ *
+ * USER may have two VASes.  In namespace 1 it creates V0 and V1 and
+ * attaches V1, then moves to namespace 2, and namespace 1 is freed by a
+ * worker.  V0 is then deleted: a VAS in namespace 2 can be created (the
+ * test polls for that).  V1, attached, still counts: no third VAS until the
+ * process detaches it.
  */
 TEST_F_TIMEOUT(ns, namespace_exit_deletes, 60)
 {
-	double end = vas_now() + GONE_SECONDS;
 	pid_t child;
-	int vid;
 
-	ASSERT_EQ(0, vas_write_text(USER_MAX_FILE, "1", 0));
+	ASSERT_EQ(0, vas_write_text(USER_MAX_FILE, "2", 0));
 	child = vas_fork_child(_metadata);
 	if (!child) {
+		double end = vas_now() + GONE_SECONDS;
+		int v1, v2, v3;
+
 		enter_container(_metadata, CLONE_NEWIPC);
-		vid = vas_create(self->name, 0600);
-		EXPECT_LE(1, vid);
+		EXPECT_LE(1, vas_create("v0", 0600));
+		v1 = vas_create("v1", 0600);
+		EXPECT_LE(1, v1);
 		VAS_CHILD_BAIL();
-		EXPECT_EQ(0, vas_attach(0, vid, O_RDWR));
-		VAS_CHILD_BAIL();
-		EXPECT_EQ(0, vas_switch(vid));
+		EXPECT_EQ(0, vas_attach(0, v1, O_RDWR));
+		EXPECT_EQ(0, vas_switch(v1));
 		VAS_CHILD_BAIL();
 		EXPECT_EQ(VAS_AREA, mmap(VAS_AREA, 4096, RW, MAP_PRIVATE |
 					 MAP_ANONYMOUS | MAP_FIXED, -1, 0));
 		VAS_CHILD_BAIL();
 		*(unsigned long *)VAS_AREA = MAGIC;
 		EXPECT_EQ(0, vas_switch(0));
-		VAS_CHILD_BAIL();
 
-		/* Leave the namespace: nothing else holds it. */
+		/* Leave namespace 1: nothing else holds it. */
 		EXPECT_EQ(0, unshare(CLONE_NEWIPC));
 		VAS_CHILD_BAIL();
-		EXPECT_EQ(-1, vas_find(self->name));
-		EXPECT_EQ(0, vas_switch(vid));
+		EXPECT_EQ(-1, vas_find("v1"));
+		while ((v2 = vas_create("v2", 0600)) < 0 && errno == ENOSPC &&
+		       vas_now() < end)
+			usleep(10000);
+		EXPECT_LE(1, v2)
+		{
+			TH_LOG("namespace 1 not deleted after %.0f s: %s",
+			       GONE_SECONDS, strerror(errno));
+		}
+		VAS_CHILD_BAIL();
+		EXPECT_EQ(-1, vas_create("v3", 0600));
+		EXPECT_EQ(ENOSPC, errno);
+
+		/* The unnamed VAS works until it is detached. */
+		EXPECT_EQ(0, vas_switch(v1));
 		VAS_CHILD_BAIL();
 		EXPECT_EQ(MAGIC, *(unsigned long *)VAS_AREA);
 		EXPECT_EQ(0, vas_switch(0));
-		VAS_CHILD_BAIL();
-		EXPECT_EQ(0, vas_detach(0, vid));
-		VAS_CHILD_BAIL();
-		_exit(0);
-	}
-	vas_wait_child(_metadata, child);
-
-	/* USER may have one VAS: once the namespace is gone, again. */
-	child = vas_fork_child(_metadata);
-	if (!child) {
-		enter_container(_metadata, CLONE_NEWIPC);
-		while ((vid = vas_create(self->name, 0600)) < 0 &&
-		       errno == ENOSPC &&
+		EXPECT_EQ(0, vas_detach(0, v1));
+		while ((v3 = vas_create("v3", 0600)) < 0 && errno == ENOSPC &&
 		       vas_now() < end)
 			usleep(10000);
-		EXPECT_LE(1, vid)
+		EXPECT_LE(1, v3)
 		{
-			TH_LOG("vas_create after the namespace died: %s",
+			TH_LOG("the detached VAS still counts: %s",
 			       strerror(errno));
 		}
 		_exit(0);
