@@ -21,7 +21,6 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
-#include <grp.h>
 #include <fcntl.h>
 #include <linux/vas.h>
 #include <sched.h>
@@ -501,17 +500,6 @@ TEST_F_TIMEOUT(account, memcg_limit_oom_kills_faulter, 120)
 
 /* Counts */
 
-/* Becomes USER, without supplementary groups or capabilities. */
-static void become_user(struct __test_metadata *const _metadata)
-{
-	EXPECT_EQ(0, setgroups(0, NULL));
-	VAS_CHILD_BAIL();
-	EXPECT_EQ(0, setresgid(USER, USER, USER));
-	VAS_CHILD_BAIL();
-	EXPECT_EQ(0, setresuid(USER, USER, USER));
-	VAS_CHILD_BAIL();
-}
-
 /* vas_create(@name) must fail with ENOSPC and leave no VAS behind. */
 static void expect_no_space(struct __test_metadata *const _metadata,
 			    const char *name)
@@ -543,7 +531,7 @@ TEST_F(account, user_limit)
 		int vids[3], i;
 		char c;
 
-		become_user(_metadata);
+		vas_child_become_user(_metadata, USER);
 		for (i = 0; i < 3; i++) {
 			vids[i] = vas_create(self->names[i], 0600);
 			EXPECT_LE(1, vids[i])
@@ -593,7 +581,7 @@ TEST_F(account, user_namespace_limit)
 	if (!child) {
 		int i;
 
-		become_user(_metadata);
+		vas_child_become_user(_metadata, USER);
 		EXPECT_EQ(0, unshare(CLONE_NEWUSER))
 		{
 			TH_LOG("unshare(CLONE_NEWUSER): %s", strerror(errno));
@@ -659,7 +647,7 @@ TEST_F(account, system_limit)
 	expect_no_space(_metadata, self->names[1]);
 	child = vas_fork_child(_metadata);
 	if (!child) {
-		become_user(_metadata);
+		vas_child_become_user(_metadata, USER);
 		expect_no_space(_metadata, self->names[1]);
 		_exit(0);
 	}

@@ -24,7 +24,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/vas.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -94,12 +93,7 @@ static int write_map(const char *file, unsigned int id)
 static void enter_container(struct __test_metadata *const _metadata,
 			    int flags)
 {
-	EXPECT_EQ(0, setgroups(0, NULL));
-	VAS_CHILD_BAIL();
-	EXPECT_EQ(0, setresgid(USER, USER, USER));
-	VAS_CHILD_BAIL();
-	EXPECT_EQ(0, setresuid(USER, USER, USER));
-	VAS_CHILD_BAIL();
+	vas_child_become_user(_metadata, USER);
 	/* A changed uid makes the task undumpable: /proc/self is root's. */
 	EXPECT_EQ(0, prctl(PR_SET_DUMPABLE, 1));
 	VAS_CHILD_BAIL();

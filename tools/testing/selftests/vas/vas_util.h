@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/vas.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -116,6 +117,21 @@ static inline pid_t vas_fork_child(struct __test_metadata *const _metadata)
 			_exit(1);
 	}
 	return child;
+}
+
+/*
+ * In a child of vas_fork_child(): becomes user and group @id, without
+ * supplementary groups or capabilities.
+ */
+static inline void vas_child_become_user(struct __test_metadata *const _metadata,
+					 unsigned int id)
+{
+	EXPECT_EQ(0, setgroups(0, NULL));
+	VAS_CHILD_BAIL();
+	EXPECT_EQ(0, setresgid(id, id, id));
+	VAS_CHILD_BAIL();
+	EXPECT_EQ(0, setresuid(id, id, id));
+	VAS_CHILD_BAIL();
 }
 
 /* Waits for a child of vas_fork_child(), which must have exited with 0. */
