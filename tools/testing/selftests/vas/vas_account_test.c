@@ -212,17 +212,7 @@ static bool memcg_available(void)
 /* Whether at least @bytes of swap are free. */
 static bool swap_free(long bytes)
 {
-	char line[128];
-	long kb = 0;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "SwapFree: %ld", &kb) == 1)
-			break;
-	fclose(f);
-	return kb * 1024 >= bytes;
+	return vas_proc_value("/proc/meminfo", "SwapFree:") * 1024 >= bytes;
 }
 
 /* VAS memory */
@@ -277,6 +267,22 @@ static void leave_vas(struct __test_metadata *const _metadata, int vid)
 	VAS_CHILD_BAIL();
 }
 
+/* In a child: enters cgroup @cg and creates VAS @name there; its id. */
+static int child_create_in(struct __test_metadata *const _metadata,
+			   const char *cg, const char *name, unsigned int mode)
+{
+	int vid;
+
+	cg_enter(_metadata, cg);
+	vid = vas_create(name, mode);
+	EXPECT_LE(1, vid)
+	{
+		TH_LOG("vas_create in %s: %s", cg, strerror(errno));
+	}
+	VAS_CHILD_BAIL();
+	return vid;
+}
+
 /*
  * A child in cgroup @cg creates VAS @name and fills FILL_SIZE bytes of it;
  * returns once the child is gone, with the id of the VAS.
@@ -288,13 +294,7 @@ static int create_and_fill_in(struct __test_metadata *const _metadata,
 	int vid;
 
 	if (!child) {
-		cg_enter(_metadata, cg);
-		vid = vas_create(name, 0666);
-		EXPECT_LE(1, vid)
-		{
-			TH_LOG("vas_create in %s: %s", cg, strerror(errno));
-		}
-		VAS_CHILD_BAIL();
+		vid = child_create_in(_metadata, cg, name, 0666);
 		fill_vas(_metadata, vid, 0, FILL_SIZE);
 		leave_vas(_metadata, vid);
 		_exit(0);
@@ -402,12 +402,9 @@ TEST_F_TIMEOUT(account, memcg_limit_reclaims_to_swap, 120)
 
 	child = vas_fork_child(_metadata);
 	if (!child) {
-		int vid;
+		int vid = child_create_in(_metadata, self->cgroups[0],
+					  self->names[0], 0600);
 
-		cg_enter(_metadata, self->cgroups[0]);
-		vid = vas_create(self->names[0], 0600);
-		EXPECT_LE(1, vid);
-		VAS_CHILD_BAIL();
 		fill_vas(_metadata, vid, 0, SWAP_FILL_SIZE);
 		EXPECT_TRUE(vas_intact(0, SWAP_FILL_SIZE));
 		leave_vas(_metadata, vid);
@@ -453,10 +450,8 @@ TEST_F_TIMEOUT(account, memcg_limit_oom_kills_faulter, 120)
 	if (!creator) {
 		char c;
 
-		cg_enter(_metadata, self->cgroups[0]);
-		vid = vas_create(self->names[0], 0666);
-		EXPECT_LE(1, vid);
-		VAS_CHILD_BAIL();
+		child_create_in(_metadata, self->cgroups[0], self->names[0],
+				0666);
 		EXPECT_EQ(1, write(to_parent[1], "g", 1));
 		EXPECT_EQ(1, read(to_child[0], &c, 1));
 		_exit(0);

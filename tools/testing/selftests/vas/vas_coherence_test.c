@@ -1026,21 +1026,10 @@ static void tlb_sink(char *sink, unsigned long k)
 		 TLB_SINK_MAGIC | k);
 }
 
-/* The pages swapped out so far (/proc/vmstat pswpout), or -1. */
+/* The pages swapped out so far, or -1. */
 static long swapped_out(void)
 {
-	char line[128];
-	long v = -1;
-	FILE *f;
-
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "pswpout %ld", &v) == 1)
-			break;
-	fclose(f);
-	return v;
+	return vas_proc_value("/proc/vmstat", "pswpout");
 }
 
 /* Moves the page to NUMA node @node; false (reported) if it did not move. */
@@ -1115,18 +1104,7 @@ static bool tlb_ksm_merge(char *page, unsigned long k)
 /* AnonHugePages of /proc/meminfo, in KiB, or -1. */
 static long anon_huge_kib(void)
 {
-	char line[128];
-	long v = -1;
-	FILE *f;
-
-	f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "AnonHugePages: %ld", &v) == 1)
-			break;
-	fclose(f);
-	return v;
+	return vas_proc_value("/proc/meminfo", "AnonHugePages:");
 }
 
 /*

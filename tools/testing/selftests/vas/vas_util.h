@@ -147,6 +147,29 @@ static inline void vas_wait_child(struct __test_metadata *const _metadata,
 	}
 }
 
+/*
+ * The number after @key ("SwapFree:", "pswpout") at the start of a line of a
+ * /proc file of key-value lines (/proc/meminfo, /proc/vmstat), or -1.
+ */
+static inline long vas_proc_value(const char *path, const char *key)
+{
+	size_t len = strlen(key);
+	char line[128];
+	long v = -1;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ' ') {
+			v = strtol(line + len, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
 /* Figures of /proc/meminfo, in KiB. */
 struct vas_meminfo {
 	long mem_total;
