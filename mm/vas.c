@@ -112,8 +112,10 @@ struct vas_link {
 /**
  * struct vas_proc - VAS state of a process mm, its &mm_struct.vas.
  * @owner: The views of the process's tables: its attachments.
- * @nr_attached: Number of attached VASes, protected by vas_mutex.  The
- *               reservation of the VAS area exists while it is not zero.
+ * @nr_attached: Number of attached VASes, protected by vas_mutex.
+ * @reserved: Whether the image must stay out of the VAS area: while
+ *            @nr_attached is not zero.  Written under vas_mutex and the
+ *            mm's mmap_lock for writing, read under its mmap_lock.
  * @rcu: Frees the structure after the mm's last RCU reader.
  *
  * Allocated at the first attach, freed when the mm's last user is gone.
@@ -121,6 +123,7 @@ struct vas_link {
 struct vas_proc {
 	struct vas_owner owner;
 	unsigned int nr_attached;
+	bool reserved;
 	struct rcu_head rcu;
 };
 
@@ -1135,33 +1138,25 @@ static void vas_view_lam(struct vas_attachment *att)
 #endif
 }
 
-/* The reservation of the VAS area in a process mm; see vas_reserve(). */
-static const struct vm_special_mapping vas_reservation = {
-	.name = "[vas]",
-};
-
 /*
- * Reserve the VAS area in the process image: a sealed VMA with no access
- * and no pages, not copied by fork(), refused by GUP.  The image can
- * neither map into the area nor remove the reservation.  Once it is in
- * place, the process can no longer change its tagged-address (LAM) setup,
- * which its views copy; LAM is enabled under the same mmap lock.  Fails
- * with -EADDRINUSE if the image maps anything in the area, and then
+ * Reserve the VAS area for the VASes of process mm @mm, the first time one
+ * is attached: from now on, the image can map nothing there (see
+ * vas_image_conflict()).  Publishes @proc as mm->vas under the mmap_lock
+ * that the image's mmap() takes, so that no mapping can slip in.  Once it
+ * is reserved, the process can no longer change its tagged-address (LAM)
+ * setup, which its views copy; LAM is enabled under the same mmap lock.
+ * Fails with -EADDRINUSE if the image maps anything in the area, and then
  * changes nothing.
  */
-static int vas_reserve(struct mm_struct *mm)
+static int vas_reserve(struct mm_struct *mm, struct vas_proc *proc)
 {
-	struct vm_area_struct *vma;
-
 	mmap_assert_write_locked(mm);
 	if (find_vma_intersection(mm, VAS_AREA_START, VAS_AREA_END))
 		return -EADDRINUSE;
-	vma = _install_special_mapping(mm, VAS_AREA_START,
-				       VAS_AREA_END - VAS_AREA_START,
-				       VM_SEALED | VM_DONTCOPY | VM_IO |
-				       VM_DONTDUMP, &vas_reservation);
-	if (IS_ERR(vma))
-		return PTR_ERR(vma);
+	WRITE_ONCE(proc->reserved, true);
+	/* Readers follow mm->vas under RCU: publish it initialised. */
+	if (!rcu_access_pointer(mm->vas))
+		rcu_assign_pointer(mm->vas, &proc->owner);
 #ifdef CONFIG_ADDRESS_MASKING
 	set_bit(MM_CONTEXT_LOCK_LAM, &mm->context.flags);
 #endif
@@ -1169,56 +1164,41 @@ static int vas_reserve(struct mm_struct *mm)
 }
 
 /**
- * vas_vma_is_reservation - Whether a VMA is the reservation.
- * @vma: A VMA of a process mm.
+ * __vas_area_reserved - Whether a process image stays out of the VAS area.
+ * @mm: An mm whose mmap_lock is held; mm->vas is set.
  *
- * The reservation is a named special mapping, which core dumps would
- * otherwise dump whole, like the vDSO: 32 TiB of holes, page by page.
- *
- * Return: true if @vma is the reservation of the VAS area.
+ * Return: true if @mm is a process mm with a VAS attached.
  */
-bool vas_vma_is_reservation(struct vm_area_struct *vma)
+bool __vas_area_reserved(struct mm_struct *mm)
 {
-	return vma_is_special_mapping(vma, &vas_reservation);
+	/* Once set, mm->vas stays until @mm is freed. */
+	struct vas_owner *owner = rcu_dereference_raw(mm->vas);
+
+	mmap_assert_locked(mm);
+	if (owner->is_vas)
+		return false;
+	return READ_ONCE(container_of(owner, struct vas_proc, owner)->reserved);
 }
 
-/* Seals or unseals every VMA of the VAS area; see vas_unreserve(). */
-static void vas_reservation_seal(struct mm_struct *mm, bool seal)
-{
-	VMA_ITERATOR(vmi, mm, VAS_AREA_START);
-	struct vm_area_struct *vma;
-
-	for_each_vma_range(vmi, vma, VAS_AREA_END) {
-		if (seal)
-			vm_flags_set(vma, VM_SEALED);
-		else
-			vm_flags_clear(vma, VM_SEALED);
-	}
-}
-
-/*
- * Remove the reservation; @mm may be another process's mm.  It is one VMA
- * (calls of the image that would split it, such as madvise() or
- * PR_SET_VMA on part of it, fail with -EINVAL); the seal is cleared on
- * every VMA of the area all the same.  Not killable: detach has passed its
- * last check.  Fails only with -ENOMEM, from the munmap,
- * which then has unmapped nothing (it allocates before it changes the
- * tree): the pieces are sealed again, and the reservation is as it was.
+/**
+ * vas_unmapped_area - Search again, outside the VAS area.
+ * @info: A search of the process image that found a gap in the VAS area.
+ *
+ * A top-down search finds the highest gap that fits: if it lies in the VAS
+ * area, none fits above the area, so the search continues below it; a
+ * bottom-up search continues above it for the same reason.
+ *
+ * Return: an address outside the VAS area, or -%ENOMEM.
  */
-static int vas_unreserve(struct mm_struct *mm)
+unsigned long vas_unmapped_area(struct vm_unmapped_area_info *info)
 {
-	VMA_ITERATOR(vmi, mm, VAS_AREA_START);
-	LIST_HEAD(uf);
-	int err;
+	struct vm_unmapped_area_info outside = *info;
 
-	mmap_write_lock(mm);
-	vas_reservation_seal(mm, false);
-	err = do_vmi_munmap(&vmi, mm, VAS_AREA_START,
-			    VAS_AREA_END - VAS_AREA_START, &uf, false);
-	if (err)
-		vas_reservation_seal(mm, true);
-	mmap_write_unlock(mm);
-	return err;
+	if (info->flags & VM_UNMAPPED_AREA_TOPDOWN)
+		outside.high_limit = min(info->high_limit, VAS_AREA_START);
+	else
+		outside.low_limit = max(info->low_limit, VAS_AREA_END);
+	return vm_unmapped_area(&outside);
 }
 
 /*
@@ -1346,16 +1326,13 @@ static int vas_attach_mm(struct vas *vas, struct mm_struct *mm, bool readonly)
 		err = mmap_write_lock_killable(mm);
 		if (err)
 			goto out_view;
-		err = vas_reserve(mm);
+		err = vas_reserve(mm, proc);
 		mmap_write_unlock(mm);
 		if (err)
 			goto out_view;
 	}
 	vas_view_lam(att);
 
-	/* Readers follow mm->vas under RCU: publish it initialised. */
-	if (!rcu_access_pointer(mm->vas))
-		rcu_assign_pointer(mm->vas, &proc->owner);
 	/* Publish first: owners then keep the view current while we link. */
 	mmgrab(mm);
 	kobject_get(&vas->kobj);
@@ -1439,9 +1416,7 @@ SYSCALL_DEFINE3(vas_attach, pid_t, pid, int, vid, int, type)
  * -%ESRCH if there is no process @pid;
  * -%EPERM if the caller may not ptrace the process;
  * -%ENOENT if there is no VAS @vid;
- * -%EBUSY if a thread of the process is switched into the VAS;
- * -%ENOMEM if the last detach could not remove the process's reservation
- * of the VAS area; the VAS then stays attached.
+ * -%EBUSY if a thread of the process is switched into the VAS.
  */
 SYSCALL_DEFINE2(vas_detach, pid_t, pid, int, vid)
 {
@@ -1469,16 +1444,10 @@ SYSCALL_DEFINE2(vas_detach, pid_t, pid, int, vid)
 	}
 	proc = vas_proc_of(mm);
 	if (proc->nr_attached == 1) {
-		err = vas_unreserve(mm);
-		if (err) {
-			/*
-			 * Attached as before.  A vas_switch() into it while
-			 * users was 0 failed with -EINVAL, as if the detach
-			 * had succeeded; it may be retried.
-			 */
-			atomic_set(&att->users, 1);
-			goto out;
-		}
+		/* The image may map in the VAS area again. */
+		mmap_write_lock(mm);
+		WRITE_ONCE(proc->reserved, false);
+		mmap_write_unlock(mm);
 	}
 	proc->nr_attached--;
 	vas_attachment_destroy(att);
@@ -1492,7 +1461,7 @@ out:
  * __vas_mm_exit - Detach everything from a process mm.
  * @mm: The mm; its last user is gone, so no thread is switched.
  *
- * Called from __mmput() before exit_mmap(), which removes the reservation.
+ * Called from __mmput() before exit_mmap().
  */
 void __vas_mm_exit(struct mm_struct *mm)
 {
@@ -1655,10 +1624,10 @@ static struct vas_attachment *vas_next_attached(struct mm_struct *mm,
  *
  * The futex code walked the list where @tsk runs: the image and the VAS it
  * is switched into.  A robust mutex in another VAS of the process, taken
- * while @tsk was switched there, reads as the reservation in that walk,
- * which stops.  So @tsk switches into each other VAS and walks again: a
- * mutex whose owner field no longer holds @tsk's TID is left alone, so a
- * mutex seen twice is released once.  @tsk ends in the image, as
+ * while @tsk was switched there, is not mapped in that walk, which stops.
+ * So @tsk switches into each other VAS and walks again: a mutex whose owner
+ * field no longer holds @tsk's TID is left alone, so a mutex seen twice is
+ * released once.  @tsk ends in the image, as
  * vas_task_release() would leave it.
  */
 void __vas_exit_robust_list(struct task_struct *tsk,
@@ -1903,9 +1872,11 @@ struct mm_struct *__vas_mremap_mm(unsigned long addr, unsigned long old_len,
  * @pgoff: As for get_unmapped_area().
  * @flags: As for get_unmapped_area().
  *
- * get_unmapped_area() searches current->mm.  Memory of a VAS must stay in
- * the VAS area of the VAS mm: there the lowest free range at or above
- * @addr is taken, and a fixed range must lie in the area.  For the VAS mm,
+ * get_unmapped_area() searches current->mm; a range it returns there must
+ * also stay out of the VAS area while a VAS is attached (mremap() in place
+ * checks a fixed range through it).  Memory of a VAS must stay in the VAS
+ * area of the VAS mm: there the lowest free range at or above @addr is
+ * taken, and a fixed range must lie in the area.  For the VAS mm,
  * @file, @pgoff and %MAP_SHARED are not used: the range is only page
  * aligned (no THP or DAX alignment) and no guard gap is kept.
  *
@@ -1915,8 +1886,12 @@ unsigned long vas_get_unmapped_area(struct mm_struct *mm, struct file *file,
 				    unsigned long addr, unsigned long len,
 				    unsigned long pgoff, unsigned long flags)
 {
-	if (mm == current->mm)
-		return get_unmapped_area(file, addr, len, pgoff, flags);
+	if (mm == current->mm) {
+		addr = get_unmapped_area(file, addr, len, pgoff, flags);
+		if (!IS_ERR_VALUE(addr) && vas_image_conflict(mm, addr, len))
+			return -ENOMEM;
+		return addr;
+	}
 	mmap_assert_write_locked(mm);
 	if (len > VAS_AREA_END - VAS_AREA_START)
 		return -ENOMEM;

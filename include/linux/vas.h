@@ -167,7 +167,34 @@ unsigned long vas_mmap(struct file *file, unsigned long addr,
 		       unsigned long len, unsigned long prot,
 		       unsigned long flags, unsigned long pgoff);
 
-bool vas_vma_is_reservation(struct vm_area_struct *vma);
+bool __vas_area_reserved(struct mm_struct *mm);
+
+/**
+ * vas_image_conflict - Whether a range of a process image is refused
+ * @mm: A process mm (or the mm of @vma for stack growth); its mmap_lock is
+ *      held.
+ * @addr: First address of the range.
+ * @len: Length of the range.
+ *
+ * While a VAS is attached to a process, the process image stays out of the
+ * VAS area, where its threads see their VASes: the unmapped-area search
+ * passes over the area, a hint in it is moved, and a fixed mapping,
+ * mremap(), brk() and stack growth into it fail.
+ *
+ * Return: true if [@addr, @addr + @len) overlaps the VAS area and @mm is a
+ * process mm with a VAS attached.
+ */
+static inline bool vas_image_conflict(struct mm_struct *mm, unsigned long addr,
+				      unsigned long len)
+{
+	if (likely(!rcu_access_pointer(mm->vas)))
+		return false;
+	return addr < VAS_AREA_END && addr + len > VAS_AREA_START &&
+	       __vas_area_reserved(mm);
+}
+
+struct vm_unmapped_area_info;
+unsigned long vas_unmapped_area(struct vm_unmapped_area_info *info);
 
 void __vas_exit_robust_list(struct task_struct *tsk,
 			    void (*walk)(struct task_struct *tsk));
@@ -418,9 +445,17 @@ static inline bool vas_access_error(unsigned long error_code,
 	return false;
 }
 
-static inline bool vas_vma_is_reservation(struct vm_area_struct *vma)
+static inline bool vas_image_conflict(struct mm_struct *mm, unsigned long addr,
+				      unsigned long len)
 {
 	return false;
+}
+
+struct vm_unmapped_area_info;
+static inline unsigned long
+vas_unmapped_area(struct vm_unmapped_area_info *info)
+{
+	return -ENOMEM;
 }
 
 struct iov_iter;

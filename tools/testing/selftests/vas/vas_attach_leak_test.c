@@ -5,14 +5,14 @@
  * gives all the memory back, and so do processes that attach a VAS, use its
  * memory and exit.
  *
- * Each cycle allocates a VAS mm, an attachment mm (the view), the
- * reservation VMA, two VMAs in two top-level slots of the VAS with their
- * page tables, and two pages: a leak of any of them over 4000 cycles shows
- * in Slab, PageTables or MemFree.  (A cycle costs 20-60 ms under TCG with
- * KASAN and lockdep; touching more pages would only make it slower.)  The
- * measured cycles run in WORKERS processes at once, one per vCPU of the
- * test guest, each on a VAS of its own name, so that VASes are created,
- * attached and deleted concurrently too.
+ * Each cycle allocates a VAS mm, an attachment mm (the view), two VMAs in
+ * two top-level slots of the VAS with their page tables, and two pages: a
+ * leak of any of them over 4000 cycles shows in Slab, PageTables or
+ * MemFree.  (A cycle costs 20-60 ms under TCG with KASAN and lockdep;
+ * touching more pages would only make it slower.)  The measured cycles run
+ * in WORKERS processes at once, one per vCPU of the test guest, each on a
+ * VAS of its own name, so that VASes are created, attached and deleted
+ * concurrently too.
  *
  * KASAN's quarantine keeps freed slab objects (up to 1/32 of RAM) before it
  * really frees them.  As root, the test empties it before each reading with

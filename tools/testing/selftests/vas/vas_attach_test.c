@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * VAS tests - attaching a VAS to a process and switching threads into it:
- * vas_attach(), vas_detach(), vas_switch(), active_vas(), the reservation of
- * the VAS area in the process image, the "Vas:" line of /proc/<pid>/status.
+ * vas_attach(), vas_detach(), vas_switch(), active_vas(), the "Vas:" line of
+ * /proc/<pid>/status.  vas_area_test covers how the process image is kept
+ * out of the VAS area while a VAS is attached.
  *
- * Every failing call is followed by checks that it changed nothing: the
- * "[vas]" line of /proc/self/maps, whether the thread can switch into the
- * VAS, the thread's active VAS and the VAS memory are as before.
+ * Every failing call is followed by checks that it changed nothing: whether
+ * the image may map in the VAS area and what /proc/self/maps shows there,
+ * whether the thread can switch into the VAS, the thread's active VAS and
+ * the VAS memory are as before.
  *
  * Forked children and extra threads must not use ASSERT_*(): it longjmp()s
  * into the harness code of the test process, which would run the fixture
@@ -220,9 +222,6 @@ FIXTURE_TEARDOWN(attach)
 
 /* What /proc/<pid>/maps shows of the VAS area. */
 struct maps_info {
-	int vas_lines;			/* lines ending in "[vas]" */
-	unsigned long vas_start;	/* range of the last such line */
-	unsigned long vas_end;
 	int in_area;			/* mappings overlapping the VAS area */
 };
 
@@ -250,11 +249,6 @@ static int read_maps(pid_t pid, struct maps_info *mi)
 			continue;
 		if (start < VAS_AREA_END && end > VAS_AREA_START)
 			mi->in_area++;
-		if (len >= 5 && !strcmp(line + len - 5, "[vas]")) {
-			mi->vas_lines++;
-			mi->vas_start = start;
-			mi->vas_end = end;
-		}
 	}
 	free(line);
 	fclose(f);
@@ -262,14 +256,16 @@ static int read_maps(pid_t pid, struct maps_info *mi)
 }
 
 /*
- * Checks that process @pid (0: the caller) has the reservation of the VAS
- * area, exactly over it, or no "[vas]" line, and @others more mappings in
- * the VAS area.
+ * Checks that process @pid (0: the caller) has @others mappings in the VAS
+ * area, none of them for the VASes, and for the caller, that its image is
+ * kept out of the area (@reserved) or may map there.
  */
 static void check_reserved(struct __test_metadata *const _metadata,
 			   pid_t pid, bool reserved, int others)
 {
+	char *probe_at = AREA + 2 * SZ_1G;
 	struct maps_info mi;
+	char *p;
 	int ret;
 
 	ret = read_maps(pid, &mi);
@@ -277,31 +273,34 @@ static void check_reserved(struct __test_metadata *const _metadata,
 	{
 		TH_LOG("reading the maps of %d: %s", pid, strerror(errno));
 	}
-	if (ret)
+	if (!ret) {
+		EXPECT_EQ(others, mi.in_area)
+		{
+			TH_LOG("mappings in the VAS area in the maps of %d",
+			       pid);
+		}
+	}
+	if (pid)
 		return;
+	p = mmap(probe_at, 1, PROT_NONE, MAP_FIXED_NOREPLACE | ANON_PRIVATE,
+		 -1, 0);
 	if (reserved) {
-		EXPECT_EQ(1, mi.vas_lines)
-		{
-			TH_LOG("\"[vas]\" lines in the maps of %d", pid);
-		}
-		EXPECT_EQ(VAS_AREA_START, mi.vas_start);
-		EXPECT_EQ(VAS_AREA_END, mi.vas_end);
+		EXPECT_EQ(MAP_FAILED, p);
+		EXPECT_EQ(ENOMEM, errno);
 	} else {
-		EXPECT_EQ(0, mi.vas_lines)
+		EXPECT_EQ(probe_at, p)
 		{
-			TH_LOG("\"[vas]\" line in the maps of %d", pid);
+			TH_LOG("mmap in the VAS area: %s", strerror(errno));
 		}
 	}
-	EXPECT_EQ(others + reserved, mi.in_area)
-	{
-		TH_LOG("mappings in the VAS area in the maps of %d", pid);
-	}
+	if (p != MAP_FAILED)
+		munmap(p, 1);
 }
 
 /*
  * Checks that @vid is attached to the caller's process, with nothing else
- * attached: the reservation is there and the calling thread can switch into
- * @vid and back to where it was.
+ * attached: the image is kept out of the VAS area and the calling thread can
+ * switch into @vid and back to where it was.
  */
 static void check_attached(struct __test_metadata *const _metadata, int vid)
 {
@@ -320,8 +319,8 @@ static void check_attached(struct __test_metadata *const _metadata, int vid)
 
 /*
  * Checks that @vid is not attached to the caller's process, with nothing
- * else attached: no reservation, @others image mappings in the VAS area, the
- * calling thread cannot switch into @vid and stays where it was.
+ * else attached: the image may map in the VAS area and has @others mappings
+ * there, the calling thread cannot switch into @vid and stays where it was.
  */
 static void check_not_attached(struct __test_metadata *const _metadata,
 			       int vid, int others)
@@ -386,86 +385,13 @@ static void check_status(struct __test_metadata *const _metadata, int vid)
 	EXPECT_EQ(vid, task_status_vas(sys_gettid()));
 }
 
-/* Keeps the compiler from moving memory accesses across it. */
-static inline void compiler_barrier(void)
-{
-	asm volatile("" ::: "memory");
-}
-
-static __thread sigjmp_buf probe_env;
-static __thread int probe_armed;
-static __thread int probe_code;
-static __thread void *probe_addr;
-
-static void probe_handler(int sig, siginfo_t *si, void *ucontext)
-{
-	if (!probe_armed) {
-		/* Not a probe: the access faults again and kills. */
-		signal(SIGSEGV, SIG_DFL);
-		return;
-	}
-	probe_armed = 0;
-	probe_code = si->si_code;
-	probe_addr = si->si_addr;
-	siglongjmp(probe_env, 1);
-}
-
-/*
- * Loads *@addr into *@val or, with @store, stores *@val at @addr.  Returns 0
- * if the access worked, else the si_code of the SIGSEGV it raised, with the
- * faulting address in probe_addr; -1 if the handler cannot be installed.
- */
-static int probe(char *addr, bool store, char *val)
-{
-	struct sigaction sa = {
-		.sa_sigaction = probe_handler,
-		.sa_flags = SA_SIGINFO,
-	};
-	struct sigaction old;
-	int ret = 0;
-
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSEGV, &sa, &old))
-		return -1;
-	probe_code = 0;
-	probe_addr = NULL;
-	if (!sigsetjmp(probe_env, 1)) {
-		probe_armed = 1;
-		compiler_barrier();
-		if (store)
-			__atomic_store_n(addr, *val, __ATOMIC_RELAXED);
-		else
-			*val = __atomic_load_n(addr, __ATOMIC_RELAXED);
-		compiler_barrier();
-		probe_armed = 0;
-	} else {
-		compiler_barrier();
-		ret = probe_code;
-	}
-	sigaction(SIGSEGV, &old, NULL);
-	return ret;
-}
-
-/* Checks that a load from (or a store to) @addr raises SIGSEGV @code. */
-static void check_segv(struct __test_metadata *const _metadata, char *addr,
-		       bool store, int code)
-{
-	char val = 0x5a;
-
-	EXPECT_EQ(code, probe(addr, store, &val))
-	{
-		TH_LOG("%s at %p", store ? "store" : "load", addr);
-	}
-	EXPECT_EQ((void *)addr, probe_addr);
-}
-
 /* Checks that @addr holds @expected and can be written (with the same). */
 static void check_rw(struct __test_metadata *const _metadata, char *addr,
 		     char expected)
 {
 	char val = 0;
 
-	EXPECT_EQ(0, probe(addr, false, &val))
+	EXPECT_EQ(0, vas_probe(addr, false, &val))
 	{
 		TH_LOG("load at %p", addr);
 	}
@@ -474,7 +400,7 @@ static void check_rw(struct __test_metadata *const _metadata, char *addr,
 		TH_LOG("contents of %p", addr);
 	}
 	val = expected;
-	EXPECT_EQ(0, probe(addr, true, &val))
+	EXPECT_EQ(0, vas_probe(addr, true, &val))
 	{
 		TH_LOG("store at %p", addr);
 	}
@@ -710,10 +636,10 @@ TEST_F(attach, attach_switch_detach)
 	EXPECT_EQ(0, vas_switch(0));
 	EXPECT_EQ(0, active_vas());
 
-	/* The image has the reservation there, which cannot be accessed. */
+	/* The image maps nothing there. */
 	check_reserved(_metadata, 0, true, 0);
-	check_segv(_metadata, p, false, SEGV_ACCERR);
-	check_segv(_metadata, p + len - 1, true, SEGV_ACCERR);
+	vas_check_segv(_metadata, p, false, SEGV_MAPERR);
+	vas_check_segv(_metadata, p + len - 1, true, SEGV_MAPERR);
 	check_read_efault(_metadata, p);
 	check_write_efault(_metadata, p);
 	EXPECT_EQ(0, active_vas());
@@ -727,7 +653,7 @@ TEST_F(attach, attach_switch_detach)
 	}
 	check_not_attached(_metadata, vid, 0);
 
-	/* Without the reservation, the image can map there again. */
+	/* Once detached, the image can map there again. */
 	p = mmap(AREA, self->page, RW, MAP_FIXED_NOREPLACE | ANON_PRIVATE, -1,
 		 0);
 	EXPECT_EQ(AREA, p)
@@ -810,7 +736,7 @@ TEST_F(attach, fork_inherits_nothing)
 			EXPECT_EQ(-1, vas_detach(0, vid));
 			EXPECT_EQ(EINVAL, errno);
 			check_not_attached(_metadata, vid, 0);
-			check_segv(_metadata, AREA, false, SEGV_MAPERR);
+			vas_check_segv(_metadata, AREA, false, SEGV_MAPERR);
 			_exit(0);
 		}
 		vas_wait_child(_metadata, child);
@@ -1482,7 +1408,7 @@ TEST_F(attach, switch_between)
 	{
 		TH_LOG("attaching a second VAS: %s", strerror(errno));
 	}
-	/* One reservation covers the area for both. */
+	/* The image stays out of the area for both. */
 	check_reserved(_metadata, 0, true, 0);
 
 	ASSERT_EQ(0, vas_switch(vid));
@@ -1505,7 +1431,7 @@ TEST_F(attach, switch_between)
 	EXPECT_TRUE(holds(AREA, len, 14));
 	ASSERT_EQ(0, vas_switch(0));
 
-	/* Detaching one leaves the other and the reservation. */
+	/* Detaching one leaves the other, and the image out of the area. */
 	EXPECT_EQ(0, vas_detach(0, vid2));
 	check_reserved(_metadata, 0, true, 0);
 	EXPECT_EQ(-1, vas_switch(vid2));
@@ -1514,78 +1440,6 @@ TEST_F(attach, switch_between)
 	check_data(_metadata, vid, len, 13);
 	EXPECT_EQ(0, vas_detach(0, vid));
 	check_not_attached(_metadata, vid, 0);
-}
-
-/* The reservation in the image, seen from a thread that is not switched. */
-TEST_F(attach, reservation)
-{
-	const long page = self->page;
-	const int vid = self->vid;
-	char *p;
-
-	ASSERT_EQ(0, vas_attach(0, vid, O_RDWR));
-	check_reserved(_metadata, 0, true, 0);
-
-	EXPECT_EQ(-1, munmap(AREA, page));
-	EXPECT_EQ(EPERM, errno);
-	EXPECT_EQ(-1, munmap(AREA + SZ_1G, page));
-	EXPECT_EQ(EPERM, errno);
-	EXPECT_EQ(-1, munmap(AREA, AREA_SIZE));
-	EXPECT_EQ(EPERM, errno);
-	check_attached(_metadata, vid);
-
-	/* The reservation has no VM_MAY* bits: no access can be granted. */
-	EXPECT_EQ(-1, mprotect(AREA, page, RW));
-	EXPECT_EQ(EACCES, errno);
-	EXPECT_EQ(-1, mprotect(AREA + SZ_1G, page, PROT_READ));
-	EXPECT_EQ(EACCES, errno);
-	check_segv(_metadata, AREA, false, SEGV_ACCERR);
-	check_segv(_metadata, AREA + SZ_1G, false, SEGV_ACCERR);
-	check_attached(_metadata, vid);
-
-	p = mremap(AREA, page, 2 * page, MREMAP_MAYMOVE);
-	EXPECT_EQ(MAP_FAILED, p);
-	EXPECT_EQ(EPERM, errno);
-	check_attached(_metadata, vid);
-
-	p = mmap(AREA + SZ_1G, page, RW, MAP_FIXED | ANON_PRIVATE, -1, 0);
-	EXPECT_EQ(MAP_FAILED, p);
-	EXPECT_EQ(EPERM, errno);
-	p = mmap(AREA, page, RW, MAP_FIXED | MAP_SHARED | MAP_ANONYMOUS, -1,
-		 0);
-	EXPECT_EQ(MAP_FAILED, p);
-	EXPECT_EQ(EPERM, errno);
-	check_segv(_metadata, AREA, true, SEGV_ACCERR);
-	check_attached(_metadata, vid);
-
-	p = mmap(AREA + SZ_1G, page, RW, MAP_FIXED_NOREPLACE | ANON_PRIVATE,
-		 -1, 0);
-	EXPECT_EQ(MAP_FAILED, p);
-	EXPECT_EQ(EEXIST, errno);
-	check_attached(_metadata, vid);
-
-	/* A hint inside the area is moved out of it. */
-	p = mmap(AREA + SZ_1G, page, RW, ANON_PRIVATE, -1, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_TRUE(p + page <= AREA || p >= AREA_END)
-	{
-		TH_LOG("hint in the area mapped at %p", p);
-	}
-	p[0] = 1;
-	EXPECT_EQ(0, munmap(p, page));
-	check_attached(_metadata, vid);
-
-	/* What the VAS maps there does not show in the image. */
-	ASSERT_EQ(0, vas_switch(vid));
-	p = mmap(AREA + SZ_1G, page, RW, MAP_FIXED | ANON_PRIVATE, -1, 0);
-	EXPECT_EQ(AREA + SZ_1G, p);
-	ASSERT_EQ(0, vas_switch(0));
-	check_reserved(_metadata, 0, true, 0);
-	check_segv(_metadata, AREA + SZ_1G, false, SEGV_ACCERR);
-
-	EXPECT_EQ(0, vas_detach(0, vid));
-	check_reserved(_metadata, 0, false, 0);
-	check_segv(_metadata, AREA + SZ_1G, false, SEGV_MAPERR);
 }
 
 TEST_F(attach, read_only)
@@ -1610,8 +1464,8 @@ TEST_F(attach, read_only)
 
 	/* Loads work, stores fault. */
 	EXPECT_TRUE(holds(AREA, len, 15));
-	check_segv(_metadata, AREA, true, SEGV_ACCERR);
-	check_segv(_metadata, AREA + len - 1, true, SEGV_ACCERR);
+	vas_check_segv(_metadata, AREA, true, SEGV_ACCERR);
+	vas_check_segv(_metadata, AREA + len - 1, true, SEGV_ACCERR);
 	EXPECT_EQ(vid, active_vas());
 
 	/* The kernel does not write there either, but may read. */
@@ -1648,7 +1502,7 @@ TEST_F(attach, read_only)
 	ASSERT_EQ(0, residency(AREA, DATA_PAGES, bits));
 	EXPECT_STREQ("11", bits);
 	EXPECT_EQ(0, msync(AREA, len, MS_SYNC));
-	check_segv(_metadata, AREA, true, SEGV_ACCERR);
+	vas_check_segv(_metadata, AREA, true, SEGV_ACCERR);
 	check_status(_metadata, vid);
 
 	/* The image works as usual. */
@@ -1750,7 +1604,7 @@ TEST_F(attach, mremap_vas)
 	check_rw(_metadata, p + 3 * page, 0);
 	q = mremap(p, 4 * page, 3 * page, 0);
 	EXPECT_EQ(p, q);
-	check_segv(_metadata, p + 3 * page, false, SEGV_MAPERR);
+	vas_check_segv(_metadata, p + 3 * page, false, SEGV_MAPERR);
 
 	/* Moves, within the area, when something is in the way. */
 	blocker = mmap(p + 3 * page, page, RW, MAP_FIXED | ANON_PRIVATE, -1,
@@ -1771,7 +1625,7 @@ TEST_F(attach, mremap_vas)
 	}
 	EXPECT_NE(p, q);
 	EXPECT_TRUE(holds(q, 2 * page, 1));
-	check_segv(_metadata, p, false, SEGV_MAPERR);
+	vas_check_segv(_metadata, p, false, SEGV_MAPERR);
 	check_rw(_metadata, blocker, 'b');
 
 	/* To a fixed address in the area, replacing what was there. */
@@ -1782,7 +1636,7 @@ TEST_F(attach, mremap_vas)
 		TH_LOG("fixed move: %s", strerror(errno));
 	}
 	EXPECT_TRUE(holds(p, 2 * page, 1));
-	check_segv(_metadata, q, false, SEGV_MAPERR);
+	vas_check_segv(_metadata, q, false, SEGV_MAPERR);
 
 	/* Not out of the area, and image memory not into it. */
 	img = mmap(NULL, page, RW, ANON_PRIVATE, -1, 0);
@@ -1798,7 +1652,7 @@ TEST_F(attach, mremap_vas)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_TRUE(holds(p, 2 * page, 1));
 	check_rw(_metadata, img, 'i');
-	check_segv(_metadata, AREA + 2 * SZ_1G, false, SEGV_MAPERR);
+	vas_check_segv(_metadata, AREA + 2 * SZ_1G, false, SEGV_MAPERR);
 
 	/* Image memory moved by a switched thread stays in the image. */
 	q = mremap(img, page, 64 * page, MREMAP_MAYMOVE);
@@ -1842,7 +1696,7 @@ TEST_F(attach, mremap_vas)
 
 	/* The image did not change; the VAS keeps the memory. */
 	check_reserved(_metadata, 0, true, 0);
-	check_segv(_metadata, p, false, SEGV_ACCERR);
+	vas_check_segv(_metadata, p, false, SEGV_MAPERR);
 	EXPECT_EQ(0, vas_detach(0, vid));
 	ASSERT_EQ(0, vas_attach(0, vid, O_RDWR));
 	ASSERT_EQ(0, vas_switch(vid));
@@ -1866,7 +1720,7 @@ TEST_F(attach, mincore_msync_vas)
 	ASSERT_EQ(0, vas_switch(vid));
 	hole = AREA + 2 * SZ_1G;
 
-	/* mincore() reports the pages of the VAS, not the reservation. */
+	/* mincore() reports the pages of the VAS, not the image's hole. */
 	p = mmap(AREA + SZ_1G, 4 * page, RW, MAP_FIXED | ANON_PRIVATE, -1, 0);
 	ASSERT_EQ(AREA + SZ_1G, p);
 	p[0] = 1;
@@ -2047,32 +1901,6 @@ TEST_F(attach, straddling_ranges)
 	EXPECT_EQ(0, vas_detach(0, vid));
 	EXPECT_EQ(0, munmap(lo, page));
 	EXPECT_EQ(0, munmap(hi, page));
-}
-
-/*
- * Calls of the image that would change VMA attributes of part of the
- * reservation, and so split it, are refused; it stays whole, and detach
- * removes it.
- */
-TEST_F(attach, reservation_unsplit)
-{
-	const int vid = self->vid;
-	char *mid = AREA + SZ_1G;
-
-	ASSERT_EQ(0, vas_attach(0, vid, O_RDWR));
-	EXPECT_EQ(-1, madvise(mid, SZ_1G, MADV_NOHUGEPAGE));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME,
-			    mid + 2 * SZ_1G, SZ_1G, "split"));
-	EXPECT_EQ(EINVAL, errno);
-	check_reserved(_metadata, 0, true, 0);
-	check_segv(_metadata, mid, false, SEGV_ACCERR);
-
-	EXPECT_EQ(0, vas_detach(0, vid));
-	check_reserved(_metadata, 0, false, 0);
-	ASSERT_EQ(0, vas_attach(0, vid, O_RDWR));
-	check_reserved(_metadata, 0, true, 0);
-	check_attached(_metadata, vid);
 }
 
 /*

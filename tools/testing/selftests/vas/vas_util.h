@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -149,7 +150,7 @@ static inline void vas_wait_child(struct __test_metadata *const _metadata,
 
 /*
  * The number after @key ("SwapFree:", "pswpout") at the start of a line of a
- * /proc file of key-value lines (/proc/meminfo, /proc/vmstat), or -1.
+ * /proc file of key-value lines (/proc/meminfo, /proc/vmstat, status), or -1.
  */
 static inline long vas_proc_value(const char *path, const char *key)
 {
@@ -162,7 +163,8 @@ static inline long vas_proc_value(const char *path, const char *key)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, len) && line[len] == ' ') {
+		if (!strncmp(line, key, len) &&
+		    (line[len] == ' ' || line[len] == '\t')) {
 			v = strtol(line + len, NULL, 10);
 			break;
 		}
@@ -483,6 +485,93 @@ static inline void vas_check_gone(struct __test_metadata *const _metadata,
 		EXPECT_EQ(ENOENT, errno);
 		EXPECT_FALSE(vas_sysfs_exists(vid));
 	}
+}
+
+/* Keeps the compiler from moving memory accesses across it. */
+static inline void vas_compiler_barrier(void)
+{
+	asm volatile("" ::: "memory");
+}
+
+/* What vas_probe() of the calling thread found. */
+struct vas_probe_state {
+	sigjmp_buf env;
+	int armed;
+	int code;		/* si_code of the SIGSEGV */
+	void *addr;		/* and its si_addr */
+};
+
+static inline struct vas_probe_state *vas_probe_state(void)
+{
+	static __thread struct vas_probe_state state;
+
+	return &state;
+}
+
+static inline void vas_probe_handler(int sig, siginfo_t *si, void *ucontext)
+{
+	struct vas_probe_state *ps = vas_probe_state();
+
+	if (!ps->armed) {
+		/* Not a probe: the access faults again and kills. */
+		signal(SIGSEGV, SIG_DFL);
+		return;
+	}
+	ps->armed = 0;
+	ps->code = si->si_code;
+	ps->addr = si->si_addr;
+	siglongjmp(ps->env, 1);
+}
+
+/*
+ * Loads *@addr into *@val or, with @store, stores *@val at @addr.  Returns 0
+ * if the access worked, else the si_code of the SIGSEGV it raised, with the
+ * faulting address in vas_probe_state()->addr; -1 if the handler cannot be
+ * installed.
+ */
+static inline int vas_probe(char *addr, bool store, char *val)
+{
+	struct vas_probe_state *ps = vas_probe_state();
+	struct sigaction sa = {
+		.sa_sigaction = vas_probe_handler,
+		.sa_flags = SA_SIGINFO,
+	};
+	struct sigaction old;
+	int ret = 0;
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, &old))
+		return -1;
+	ps->code = 0;
+	ps->addr = NULL;
+	if (!sigsetjmp(ps->env, 1)) {
+		ps->armed = 1;
+		vas_compiler_barrier();
+		if (store)
+			__atomic_store_n(addr, *val, __ATOMIC_RELAXED);
+		else
+			*val = __atomic_load_n(addr, __ATOMIC_RELAXED);
+		vas_compiler_barrier();
+		ps->armed = 0;
+	} else {
+		vas_compiler_barrier();
+		ret = ps->code;
+	}
+	sigaction(SIGSEGV, &old, NULL);
+	return ret;
+}
+
+/* Checks that a load from (or a store to) @addr raises SIGSEGV @code. */
+static inline void vas_check_segv(struct __test_metadata *const _metadata,
+				  char *addr, bool store, int code)
+{
+	char val = 0x5a;
+
+	EXPECT_EQ(code, vas_probe(addr, store, &val))
+	{
+		TH_LOG("%s at %p", store ? "store" : "load", addr);
+	}
+	EXPECT_EQ((void *)addr, vas_probe_state()->addr);
 }
 
 #endif /* __SELFTESTS_VAS_UTIL_H */
