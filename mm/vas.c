@@ -165,7 +165,8 @@ struct vas_attachment {
  * struct vas - A first-class virtual address space.
  * @kobj: Directory /sys/kernel/vas/<id>/; its kref counts the references.
  * @id: Identifier, at least 1.  Immutable.
- * @mm: The VAS mm, owned by the VAS and freed with it.  Immutable.
+ * @mm: The VAS mm, owned by the VAS and freed with it, a grace period after
+ *      release: vas_owner_locked_vm() reads it under RCU.  Immutable.
  * @owner: The views of @mm's tables; @mm->vas points here.
  * @nr_attached: Number of processes the VAS is attached to, protected by
  *               vas_mutex.
@@ -180,12 +181,14 @@ struct vas_attachment {
  *      among.  Not a reference: vas_exit_ns() takes the VAS out of the
  *      tables before the namespace is freed, and @ns is used only while the
  *      VAS is in them.  Immutable.
- * @lock: Protects @mode, @uid and @gid.
+ * @lock: Protects @mode, @uid and @gid; __vas_locked_vm() also reads @uid
+ *        locklessly.
  * @mode: Access rights, a subset of %VAS_MODE_MASK.
- * @uid: Owner.
+ * @uid: Owner, also of what is locked in @mm (see __vas_locked_vm()).
  * @gid: Owning group.
- * @rcu: Frees the VAS after a grace period: RCU readers of @mm->vas
- *       (TLB flushes, vas_mm_memcg()) may still look at @owner and @objcg.
+ * @free_work: Frees the VAS after a grace period: RCU readers of @mm->vas
+ *             (TLB flushes, vas_mm_memcg()) may still look at @owner and
+ *             @objcg, and readers of vas_ids at @mm.
  * @name: NUL-terminated name, 1 to %VAS_NAME_MAX bytes.  Immutable.
  */
 struct vas {
@@ -202,7 +205,7 @@ struct vas {
 	umode_t mode;
 	kuid_t uid;
 	kgid_t gid;
-	struct rcu_head rcu;
+	struct rcu_work free_work;
 	char name[];
 };
 
@@ -312,16 +315,25 @@ static void vas_uncount(struct vas *vas)
 	vas->ucounts = NULL;
 }
 
+static void vas_free_work(struct work_struct *work)
+{
+	struct vas *vas = container_of(to_rcu_work(work), struct vas,
+				       free_work);
+
+	mmput(vas->mm);
+	obj_cgroup_put(vas->objcg);
+	mutex_destroy(&vas->lock);
+	kfree(vas);
+}
+
 static void vas_release(struct kobject *kobj)
 {
 	struct vas *vas = to_vas(kobj);
 
 	if (vas->ucounts)
 		vas_uncount(vas);
-	mmput(vas->mm);
-	obj_cgroup_put(vas->objcg);
-	mutex_destroy(&vas->lock);
-	kfree_rcu(vas, rcu);
+	INIT_RCU_WORK(&vas->free_work, vas_free_work);
+	queue_rcu_work(system_wq, &vas->free_work);
 }
 
 static const struct kobj_type vas_ktype = {
@@ -830,7 +842,7 @@ SYSCALL_DEFINE2(vas_setattr, int, vid, const struct vas_attr __user *, uattr)
 	err = vas_may_setattr(vas, uid, gid);
 	if (!err) {
 		vas->mode = attr.mode;
-		vas->uid = uid;
+		WRITE_ONCE(vas->uid, uid);
 		vas->gid = gid;
 	}
 	mutex_unlock(&vas->lock);
@@ -1178,6 +1190,55 @@ bool __vas_area_reserved(struct mm_struct *mm)
 	if (owner->is_vas)
 		return false;
 	return READ_ONCE(container_of(owner, struct vas_proc, owner)->reserved);
+}
+
+/* More pages than any RLIMIT_MEMLOCK allows. */
+#define VAS_LOCK_REFUSED	(ULONG_MAX >> PAGE_SHIFT)
+
+/* Pages locked in the VASes that @uid owns, other than in @skip. */
+static unsigned long vas_owner_locked_vm(kuid_t uid, struct vas *skip)
+{
+	unsigned long locked = 0, id;
+	struct vas *vas;
+
+	rcu_read_lock();
+	xa_for_each(&vas_ids, id, vas)
+		if (vas != skip && uid_eq(READ_ONCE(vas->uid), uid))
+			locked += READ_ONCE(vas->mm->locked_vm);
+	rcu_read_unlock();
+	return locked;
+}
+
+/**
+ * __vas_locked_vm - What RLIMIT_MEMLOCK counts for a lock in an mm.
+ * @mm: The mm that mlock() or a locked mapping acts on, write-locked;
+ *      mm->vas is set.
+ *
+ * Memory locked in a VAS is its owner's, as a SysV segment that SHM_LOCK
+ * locks is: the owner may lock in all its VASes together what its
+ * RLIMIT_MEMLOCK allows, and nobody else may lock a VAS's memory without
+ * %CAP_IPC_LOCK, whatever its limit.  The count is taken at the time of
+ * the lock; the callers check %CAP_IPC_LOCK.
+ *
+ * Return: for a process mm, its locked pages; for a VAS mm, the pages
+ * locked in every VAS of the VAS's owner if the caller is the owner,
+ * else more than any limit.
+ */
+unsigned long __vas_locked_vm(struct mm_struct *mm)
+{
+	/* Once set, mm->vas stays until @mm is freed. */
+	struct vas_owner *owner = rcu_dereference_raw(mm->vas);
+	struct vas *vas;
+	kuid_t uid;
+
+	mmap_assert_write_locked(mm);
+	if (!owner->is_vas)
+		return mm->locked_vm;
+	vas = container_of(owner, struct vas, owner);
+	uid = READ_ONCE(vas->uid);
+	if (!uid_eq(current_fsuid(), uid))
+		return VAS_LOCK_REFUSED;
+	return mm->locked_vm + vas_owner_locked_vm(uid, vas);
 }
 
 /**

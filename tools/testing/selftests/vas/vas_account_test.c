@@ -12,6 +12,9 @@
  *   (per user namespace, and in every ancestor namespace), and beyond
  *   vm.max_vas VASes in the system.  A failed create leaves no VAS behind,
  *   and a delete gives the count back at once.
+ * - mlock: RLIMIT_MEMLOCK bounds what a user locks in all the VASes it owns
+ *   together, as it bounds the SysV segments it locks; only the owner locks
+ *   a VAS's memory.
  *
  * Cgroups live in /sys/fs/cgroup/vas_selftest.account.<test>.<n>; the guest
  * (and any cgroup v2 system) runs the test in a cgroup whose subtree has the
@@ -31,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -61,6 +65,7 @@
 #define SWAP_FILL_SIZE		(64 * MIB)
 #define OOM_FILL_SIZE		(256 * MIB)
 #define SETTLE_SECONDS		5.0	/* for a freed VAS to uncharge */
+#define LOCK_PAGES		16	/* RLIMIT_MEMLOCK of memlock_per_user */
 
 /* Brackets for the console scan of make check: an OOM report expected. */
 #define KMSG_OOM_BEGIN		"VAS-EXPECT-OOM-BEGIN\n"
@@ -654,6 +659,111 @@ TEST_F(account, system_limit)
 	/* A limit below the count lets nobody create. */
 	ASSERT_EQ(0, set_system_max(0));
 	expect_no_space(_metadata, self->names[3]);
+}
+
+/* RLIMIT_MEMLOCK */
+
+enum lock_op { LOCK, UNLOCK, MAP_LOCKED_PAGE };
+
+/*
+ * Switched into @vid: mlock() or munlock() @pages pages at the start of the
+ * VAS area, or map one more page there with MAP_LOCKED.  Returns 0 or the
+ * errno of the call.
+ */
+static int lock_in(int vid, enum lock_op op, long pages)
+{
+	size_t len = pages * sysconf(_SC_PAGESIZE);
+	int err = 0;
+	void *p;
+
+	if (vas_switch(vid))
+		return errno;
+	switch (op) {
+	case LOCK:
+		err = mlock(VAS_AREA, len) ? errno : 0;
+		break;
+	case UNLOCK:
+		err = munlock(VAS_AREA, len) ? errno : 0;
+		break;
+	case MAP_LOCKED_PAGE:
+		p = mmap(VAS_AREA + 2 * LOCK_PAGES * sysconf(_SC_PAGESIZE),
+			 sysconf(_SC_PAGESIZE), RW,
+			 MAP_FIXED_NOREPLACE | MAP_PRIVATE | MAP_ANONYMOUS |
+			 MAP_LOCKED, -1, 0);
+		err = p == MAP_FAILED ? errno : munmap(p, 1);
+		break;
+	}
+	if (vas_switch(0))
+		return -1;
+	return err;
+}
+
+/* Attaches @vid and maps LOCK_PAGES pages at the start of its area; 0 or -1. */
+static int attach_mapped(int vid)
+{
+	void *p;
+
+	if (vas_attach(0, vid, O_RDWR) || vas_switch(vid))
+		return -1;
+	p = mmap(VAS_AREA, LOCK_PAGES * sysconf(_SC_PAGESIZE), RW,
+		 MAP_FIXED_NOREPLACE | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (vas_switch(0) || p != VAS_AREA)
+		return -1;
+	return 0;
+}
+
+/*
+ * An unprivileged user with RLIMIT_MEMLOCK of LOCK_PAGES pages locks that
+ * much in its two VASes together, not in each: munlock() and vas_delete()
+ * give the pages back.  In root's VAS, writable to all, it locks nothing.
+ */
+TEST_F(account, memlock_per_user)
+{
+	const rlim_t bytes = LOCK_PAGES * sysconf(_SC_PAGESIZE);
+	const struct rlimit limit = { bytes, bytes };
+	int others;
+	pid_t child;
+
+	others = vas_create(self->names[2], 0666);
+	ASSERT_LE(1, others);
+	child = vas_fork_child(_metadata);
+	if (!child) {
+		int v1, v2;
+
+		vas_child_become_user(_metadata, USER);
+		EXPECT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &limit));
+		v1 = vas_create(self->names[0], 0600);
+		v2 = vas_create(self->names[1], 0600);
+		EXPECT_EQ(0, attach_mapped(v1));
+		EXPECT_EQ(0, attach_mapped(v2));
+		EXPECT_EQ(0, attach_mapped(others));
+		VAS_CHILD_BAIL();
+
+		/* Not the owner: no lock, though the limit has room. */
+		EXPECT_EQ(ENOMEM, lock_in(others, LOCK, 1));
+		EXPECT_EQ(EAGAIN, lock_in(others, MAP_LOCKED_PAGE, 1));
+
+		EXPECT_EQ(0, lock_in(v1, LOCK, 12));
+		EXPECT_EQ(ENOMEM, lock_in(v2, LOCK, 12));
+		EXPECT_EQ(0, lock_in(v2, LOCK, 4));
+		EXPECT_EQ(EAGAIN, lock_in(v2, MAP_LOCKED_PAGE, 1));
+		EXPECT_EQ(ENOMEM, lock_in(v1, LOCK, 13));
+
+		/* munlock() gives back: v2 takes what v1 had. */
+		EXPECT_EQ(0, lock_in(v1, UNLOCK, 12));
+		EXPECT_EQ(0, lock_in(v2, LOCK, 12));
+		EXPECT_EQ(0, lock_in(v1, LOCK, 4));
+		EXPECT_EQ(ENOMEM, lock_in(v1, LOCK, 5));
+
+		/* So does vas_delete(). */
+		EXPECT_EQ(0, vas_detach(0, v2));
+		EXPECT_EQ(0, vas_delete(v2));
+		EXPECT_EQ(0, lock_in(v1, LOCK, 16));
+		EXPECT_EQ(ENOMEM, lock_in(others, LOCK, 1));
+		VAS_CHILD_BAIL();
+		_exit(0);
+	}
+	vas_wait_child(_metadata, child);
 }
 
 TEST_HARNESS_MAIN
