@@ -33,7 +33,7 @@ export CCACHE_NOHASHDIR := 1
 
 DEBUG_FRAGMENTS := configs/base.config configs/distro.config configs/debug.config \
 	tools/testing/selftests/vas/config
-OFF_FRAGMENTS := configs/base.config configs/distro.config configs/vas-off.config
+OFF_FRAGMENTS := configs/base.config configs/vas-off.config
 BENCH_FRAGMENTS := configs/base.config configs/bench.config \
 	tools/testing/selftests/vas/config
 

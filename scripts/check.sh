@@ -257,6 +257,16 @@ if [ $? -ne 0 ]; then
 	finish
 fi
 result pass "CONFIG_VAS=n: kernel builds and links"
+# The lean CONFIG_VAS=n config must compile every C file the patches hook.
+git -C "$tree" diff --name-only base HEAD -- '*.c' |
+while read -r f; do
+	[ -f "$b/obj-off/${f%.c}.o" ] || echo "$f: not compiled"
+done > "$logs/off-uncompiled.log"
+if [ -s "$logs/off-uncompiled.log" ]; then
+	result fail "CONFIG_VAS=n: every hooked C file is compiled" "$logs/off-uncompiled.log"
+else
+	result pass "CONFIG_VAS=n: every hooked C file is compiled"
+fi
 mkdir -p "$logs/vas-off"
 boot_check vas-off "$b/obj-off/arch/x86/boot/bzImage"
 count_ktap "$logs/vas-off/results.log" "" > "$logs/ktap-off.txt" 2>/dev/null
