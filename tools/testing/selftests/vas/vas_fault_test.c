@@ -399,12 +399,12 @@ static int detach_failing(struct __test_metadata *const _metadata, int vid,
 }
 
 /*
- * Detach allocates nothing: the last one only lets the image map in the VAS
- * area again, under the mmap lock, and the attachment is freed later by a
- * work item.  So with the first fault injection point armed, detach reaches
- * none: the fault is not injected, detach succeeds and the VAS is detached.
- * Should detach reach some, the loop goes through each of them, and detach
- * must succeed at every one all the same.
+ * Detach allocates nothing of its own: the last one only lets the image map
+ * in the VAS area again, under the mmap lock, and the attachment is freed
+ * later by a work item.  Debugging code it calls may allocate (debug objects
+ * refill their pool when call_rcu() tracks a head), so it may reach a fault
+ * injection point; whichever it reaches, detach must succeed all the same
+ * and leave the VAS detached.
  */
 TEST_F_TIMEOUT(fault, detach, 300)
 {
@@ -434,11 +434,7 @@ TEST_F_TIMEOUT(fault, detach, 300)
 	}
 	TH_LOG("%d single fault points, %d made vas_detach() fail", n - 1,
 	       failures);
-	/* The first armed point was not injected: there is none. */
-	EXPECT_EQ(0, n - 1)
-	{
-		TH_LOG("vas_detach() reached a fault injection point");
-	}
+	EXPECT_EQ(0, failures);
 
 	failures = 0;
 	for (n = 1; n <= 4; n++) {
@@ -450,11 +446,8 @@ TEST_F_TIMEOUT(fault, detach, 300)
 		{
 			TH_LOG("%d failures: vas_detach: %s", n, strerror(err));
 		}
-		EXPECT_EQ(n, left)
-		{
-			TH_LOG("%d failures: %d left, vas_detach() allocated",
-			       n, left);
-		}
+		if (left >= 0 && left != n)
+			TH_LOG("%d failures: %d injected", n, n - left);
 		if (ret) {
 			failures++;
 			check_attached(_metadata, vid, n);
