@@ -17,6 +17,7 @@
 #include <linux/rcupdate.h>
 #include <linux/mm_types.h>
 #include <linux/sched.h>
+#include <uapi/linux/mman.h>
 #include <uapi/linux/vas.h>
 
 struct file;
@@ -27,8 +28,13 @@ struct ipc_namespace;
 
 #ifdef CONFIG_VAS
 
-/* The VAS mm of the running thread's VAS, if @addr lies in the VAS area. */
-struct mm_struct *__vas_addr_mm(unsigned long addr);
+/* What __vas_resolve() refuses, besides a range across the area's bounds. */
+#define VAS_RESOLVE_CHANGE	0x1	/* a change through a read-only view */
+#define VAS_RESOLVE_GUP		0x2	/* GUP for a process with mmu notifiers */
+#define VAS_RESOLVE_WRITE	0x4	/* with GUP: a write, read-only view */
+
+struct mm_struct *__vas_resolve(unsigned long start, size_t len,
+				unsigned int flags);
 
 /**
  * vas_addr_mm - The mm that owns a user address for the running thread
@@ -46,10 +52,8 @@ static inline struct mm_struct *vas_addr_mm(struct mm_struct *mm,
 {
 	if (likely(!current->vas))
 		return mm;
-	return __vas_addr_mm(addr) ?: mm;
+	return __vas_resolve(addr, 1, 0) ?: mm;
 }
-
-struct mm_struct *__vas_gup_mm(unsigned long addr, bool write);
 
 /**
  * vas_gup_mm - The mm that GUP on the running thread's own memory uses
@@ -57,8 +61,9 @@ struct mm_struct *__vas_gup_mm(unsigned long addr, bool write);
  * @addr: First user address.
  * @write: Whether the access writes.
  *
- * Like vas_addr_mm(), for callers that must fail a write through a
- * read-only attachment instead of retrying it.
+ * Like vas_addr_mm(), for GUP: it fails a write through a read-only
+ * attachment instead of retrying it, and gives no VAS memory to a process
+ * whose mm has MMU notifiers (see __vas_resolve()).
  *
  * Return: the mm that owns @addr, or ERR_PTR(-EFAULT).
  */
@@ -67,10 +72,9 @@ static inline struct mm_struct *vas_gup_mm(struct mm_struct *mm,
 {
 	if (likely(!current->vas) || mm != current->mm)
 		return mm;
-	return __vas_gup_mm(addr, write) ?: mm;
+	return __vas_resolve(addr, 1, VAS_RESOLVE_GUP |
+				      (write ? VAS_RESOLVE_WRITE : 0)) ?: mm;
 }
-
-struct mm_struct *__vas_range_mm(unsigned long start, size_t len);
 
 /**
  * vas_range_mm - The mm a system call that reads a range acts on
@@ -93,10 +97,8 @@ static inline struct mm_struct *vas_range_mm(unsigned long start, size_t len)
 {
 	if (likely(!current->vas))
 		return current->mm;
-	return __vas_range_mm(start, len);
+	return __vas_resolve(start, len, 0) ?: current->mm;
 }
-
-struct mm_struct *__vas_syscall_mm(unsigned long start, size_t len);
 
 /**
  * vas_syscall_mm - The mm a memory-management system call acts on
@@ -115,12 +117,8 @@ static inline struct mm_struct *vas_syscall_mm(unsigned long start,
 {
 	if (likely(!current->vas))
 		return current->mm;
-	return __vas_syscall_mm(start, len);
+	return __vas_resolve(start, len, VAS_RESOLVE_CHANGE) ?: current->mm;
 }
-
-struct mm_struct *__vas_mremap_mm(unsigned long addr, unsigned long old_len,
-				  unsigned long new_addr, unsigned long new_len,
-				  unsigned long flags);
 
 /**
  * vas_mremap_mm - The mm that mremap() acts on
@@ -141,9 +139,13 @@ static inline struct mm_struct *vas_mremap_mm(unsigned long addr,
 					      unsigned long new_len,
 					      unsigned long flags)
 {
-	if (likely(!current->vas))
-		return current->mm;
-	return __vas_mremap_mm(addr, old_len, new_addr, new_len, flags);
+	struct mm_struct *mm = vas_syscall_mm(addr, old_len);
+
+	if (IS_ERR(mm) || !(flags & MREMAP_FIXED))
+		return mm;
+	if (vas_syscall_mm(new_addr, new_len) != mm)
+		return ERR_PTR(-EINVAL);
+	return mm;
 }
 
 unsigned long vas_get_unmapped_area(struct mm_struct *mm, struct file *file,
